@@ -23,6 +23,11 @@ export interface MetricValue {
   epochs: number;
   seed: string;
   value: number;
+  /**
+   * Set only by sources that mix releases (the CSV tables); otherwise the reader's own origin
+   * applies to every value.
+   */
+  origin?: string;
 }
 
 /** One architecture of NB201 as a reader emits it. */

@@ -1,0 +1,36 @@
+# nasrepro: every target installs what it needs (npm ci) first.
+#   make reproduce-nb201 [DATA=data] [FULL=1]   regenerate the NB201 tables into results/nb201/
+#   make test [DATA=data]                        the test suite (CI: DATA=../shared/data)
+#   make bench [DATA=data]                       speed and memory measurements
+DATA ?= data
+STORE_DIR ?= data
+FULL ?=
+NPM_STAMP := node_modules/.nasrepro-install-stamp
+TSX := node --import tsx
+
+.PHONY: install test typecheck bench reproduce-nb201 clean-results help
+
+help:
+	@sed -n '1,5p' Makefile
+
+install: $(NPM_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-fund --no-audit
+	@touch $@
+
+# VITEST_ARGS lets .ci/run add the JSON reporter without changing what `make test` runs.
+test: $(NPM_STAMP)
+	DATA=$(DATA) npx vitest run $(VITEST_ARGS)
+
+typecheck: $(NPM_STAMP)
+	npx tsc --noEmit -p .
+
+bench: $(NPM_STAMP)
+	DATA=$(DATA) $(TSX) bench/run-all.ts
+
+reproduce-nb201: $(NPM_STAMP)
+	$(TSX) experiments/reproduce-nb201.ts --data $(DATA) --store-dir $(STORE_DIR) $(if $(FULL),--full,)
+
+clean-results:
+	rm -rf results/nb201 results/nb101 results/cache

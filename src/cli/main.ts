@@ -1,0 +1,29 @@
+/**
+ * `nasrepro`: the command-line entry. Each command lives in its own module under src/cli/ and
+ * registers itself on the program; this file only wires them together and turns DataErrors
+ * (bad input a user can fix) into a one-line message and exit code 2 instead of a stack trace.
+ */
+import { Command } from 'commander';
+import { DataError } from '../util/errors.js';
+import { registerImport } from './import.js';
+import { registerQuery } from './query.js';
+import { registerStoreInfo } from './store-info.js';
+
+const program = new Command()
+  .name('nasrepro')
+  .description('Reproduce training-free and BatchNorm-based NAS results on NAS-Bench-201 and NAS-Bench-101')
+  .showHelpAfterError();
+
+registerImport(program);
+registerQuery(program);
+registerStoreInfo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof DataError) {
+    process.stderr.write(`nasrepro: ${e.message}\n`);
+    process.exit(2);
+  }
+  throw e;
+}

@@ -1,0 +1,85 @@
+/**
+ * PyTorch's default initialisation, drawn from our own seeded streams (rng.ts).
+ *
+ * PyTorch's `nn.Conv2d.reset_parameters` and `nn.Linear.reset_parameters` call
+ * `kaiming_uniform_(weight, a=sqrt(5))`: gain = sqrt(2 / (1 + a^2)) = sqrt(1/3),
+ * std = gain / sqrt(fan_in), bound = sqrt(3) * std = 1 / sqrt(fan_in). So the weights are
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in_channels * kh * kw (conv) or in_features
+ * (linear); biases use the same bound. BatchNorm starts at gamma = 1, beta = 0, running mean 0,
+ * running var 1. We match these distributions, not PyTorch's actual numbers (its generator is
+ * global and order-dependent, which is exactly what we avoid).
+ *
+ * One stream per parameter, keyed by (seed, parameter key):
+ * - A parameter's values do not depend on which other cells or ops were built. Two architectures
+ *   that differ in one edge therefore share every other weight ("common random numbers"), which
+ *   removes initialisation noise from paired comparisons, and a network built with another BN
+ *   variant (e.g. synflow's BN-free copy) gets the same conv and linear weights, as the zero-cost
+ *   reference does by copying the state dict.
+ * - The key contains the cell position, so the same op on the same edge of two different cells
+ *   gets independent weights. That is desirable: PyTorch draws every module independently, and
+ *   tying cells together would make a 15-cell network behave like a weight-shared one (correlated
+ *   ReLU patterns would inflate or deflate NASWOT's K, for instance).
+ * - The key contains the op name where a slot can hold different ops (see nb201-network.ts), so a
+ *   1x1 conv on an edge is not the first values of the 3x3 conv's stream on that edge.
+ *
+ * Values are drawn in PyTorch's memory order ([out, in, kh, kw] for conv, [out, in] for linear)
+ * and then stored in tfjs's layout ([kh, kw, in, out], [in, out]), so the same seed gives the same
+ * weight for the same (out, in, ky, kx) and a PyTorch model could be loaded with identical values.
+ */
+import { streamFor, type Rng } from './rng.ts';
+
+/** Bound b of U(-b, b) for PyTorch's default conv/linear weight and bias init. */
+export function defaultInitBound(fanIn: number): number {
+  if (!(fanIn > 0)) throw new RangeError(`fan_in must be positive, got ${fanIn}`);
+  return 1 / Math.sqrt(fanIn);
+}
+
+function uniformValue(rng: Rng, bound: number): number {
+  // U[-b, b): like torch.Tensor.uniform_(-b, b), which is low + (high - low) * u.
+  return -bound + 2 * bound * rng.uniform();
+}
+
+/**
+ * Conv2d weight in tfjs layout [kh, kw, in, out], values U(-b, b), b = 1/sqrt(in*kh*kw), drawn
+ * in PyTorch's [out, in, kh, kw] order.
+ */
+export function initConvWeight(
+  seed: number,
+  key: string,
+  shape: { kh: number; kw: number; inC: number; outC: number },
+): Float32Array {
+  const { kh, kw, inC, outC } = shape;
+  const bound = defaultInitBound(inC * kh * kw);
+  const rng = streamFor(seed, key);
+  const values = new Float32Array(kh * kw * inC * outC);
+  for (let o = 0; o < outC; o++) {
+    for (let i = 0; i < inC; i++) {
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) {
+          values[((y * kw + x) * inC + i) * outC + o] = uniformValue(rng, bound);
+        }
+      }
+    }
+  }
+  return values;
+}
+
+/** Linear weight in tfjs layout [in, out] (y = x W), drawn in PyTorch's [out, in] order. */
+export function initLinearWeight(seed: number, key: string, inF: number, outF: number): Float32Array {
+  const bound = defaultInitBound(inF);
+  const rng = streamFor(seed, key);
+  const values = new Float32Array(inF * outF);
+  for (let o = 0; o < outF; o++) {
+    for (let i = 0; i < inF; i++) values[i * outF + o] = uniformValue(rng, bound);
+  }
+  return values;
+}
+
+/** Conv or linear bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+export function initBias(seed: number, key: string, size: number, fanIn: number): Float32Array {
+  const bound = defaultInitBound(fanIn);
+  const rng = streamFor(seed, key);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = uniformValue(rng, bound);
+  return values;
+}
