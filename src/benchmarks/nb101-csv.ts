@@ -117,7 +117,8 @@ export async function readNB101Csv(
 ): Promise<NB101CsvSummary> {
   const verifyHash = options.verifyHash ?? true;
   const seed = options.seed ?? NB101_CSV_SEED;
-  const parser = createReadStream(file).pipe(parse({ info: true, relax_column_count: false, skip_empty_lines: true, bom: true }));
+  const source = createReadStream(file);
+  const parser = source.pipe(parse({ info: true, relax_column_count: false, skip_empty_lines: true, bom: true }));
   let layout: NB101CsvLayout | undefined;
   let index = new Map<string, number>();
   let rows = 0;
@@ -136,6 +137,9 @@ export async function readNB101Csv(
     if (e instanceof DataError) throw e;
     const row = (e as { lines?: number }).lines;
     throw new DataError(`malformed CSV (${(e as Error).message})`, { file, row }, { cause: e });
+  } finally {
+    // pipe() does not close the source when the parser stops early (an error, a thrown DataError).
+    source.destroy();
   }
   if (layout === undefined) throw new DataError('CSV file is empty (no header)', { file });
   return { layout, rows };

@@ -14,8 +14,10 @@ import { existsSync, renameSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { MetricValue, SourceInfo } from './records.js';
 import { ensureGroup, h5 } from './h5.js';
+import { DataError } from '../util/errors.js';
 import {
   type BenchmarkName,
+  describeMetric,
   type MetricKey,
   MEAN_SEED,
   metricPath,
@@ -78,7 +80,11 @@ export class StoreBuilder {
     this.row(key);
   }
 
-  addMetric(row: number, origin: string, m: MetricValue): void {
+  /**
+   * Sets one value. A slot that already holds a different value is a conflict between sources
+   * (or a duplicate row in one source) and stops the import, naming `file` and both values.
+   */
+  addMetric(row: number, origin: string, m: MetricValue, file?: string): void {
     const key: MetricKey = { origin, dataset: m.dataset, split: m.split, metric: m.metric, epochs: m.epochs };
     const id = metricPath(key).join('/');
     let col = this.columns.get(id);
@@ -90,6 +96,13 @@ export class StoreBuilder {
     if (!values) {
       values = new Float64Array(this.capacity).fill(NaN);
       col.seeds.set(m.seed, values);
+    }
+    const old = values[row]!;
+    if (!Number.isNaN(old) && old !== m.value) {
+      throw new DataError(
+        `conflicting values for ${this.keys[row]} ${describeMetric(key)} seed ${m.seed}: ${old} and ${m.value}`,
+        { file },
+      );
     }
     values[row] = m.value;
   }

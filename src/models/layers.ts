@@ -49,21 +49,37 @@ export function batchNorm(
   updateRunningStats = true,
 ): tf.Tensor4D {
   const useBatchStats = training || bn.runningMean === undefined || bn.runningVar === undefined;
-  let normalised: tf.Tensor4D;
+  let centred: tf.Tensor4D;
+  let invStd: tf.Tensor1D;
   if (useBatchStats) {
-    const mean = tf.mean(x, [0, 1, 2]);
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centred), [0, 1, 2]);
-    normalised = tf.mul(centred, tf.rsqrt(tf.add(variance, BN_EPS)));
+    const mean = channelMean(x);
+    centred = tf.sub(x, mean);
+    const variance = channelMean(tf.square(centred));
+    invStd = tf.rsqrt(tf.add(variance, BN_EPS));
     if (training && updateRunningStats && bn.runningMean && bn.runningVar) {
       updateRunning(bn.runningMean, bn.runningVar, mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
     }
   } else {
-    normalised = tf.mul(tf.sub(x, bn.runningMean!), tf.rsqrt(tf.add(bn.runningVar!, BN_EPS)));
+    centred = tf.sub(x, bn.runningMean!);
+    invStd = tf.rsqrt(tf.add(bn.runningVar!, BN_EPS));
   }
-  if (bn.gamma) normalised = tf.mul(normalised, bn.gamma);
-  if (bn.beta) normalised = tf.add(normalised, bn.beta);
-  return normalised;
+  // Fold gamma into the per-channel scale: one full-size multiply instead of two.
+  const scale = bn.gamma ? tf.mul(invStd, bn.gamma) : invStd;
+  const scaled = tf.mul(centred, scale);
+  return bn.beta ? tf.add(scaled, bn.beta) : scaled;
+}
+
+/**
+ * Per-channel mean over (N, H, W) of an NHWC tensor, as a [1, M] x [M, C] matrix product with
+ * weights 1/M. Why not tf.mean(x, [0, 1, 2]): tfjs reduces the innermost axis, so it first
+ * transposes C to the front; on the cpu backend that made BN's two means a third of a forward
+ * pass, the product is ~7x faster (and differentiates just as well).
+ */
+export function channelMean(x: tf.Tensor4D): tf.Tensor1D {
+  const [n, h, w, c] = x.shape;
+  const rows = n * h * w;
+  const flat = tf.reshape(x, [rows, c]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(tf.fill([1, rows], 1 / rows), flat), [c]) as tf.Tensor1D;
 }
 
 function updateRunning(
@@ -73,15 +89,15 @@ function updateRunning(
   batchVar: tf.Tensor1D,
   count: number,
 ): void {
-  // Outside any gradient: the running statistics are buffers, not part of the computed function.
-  const mean = tf.tidy(() => tf.stopGradient(batchMean));
-  const unbiased = tf.tidy(() => tf.mul(tf.stopGradient(batchVar), count > 1 ? count / (count - 1) : 1));
-  const newMean = tf.tidy(() => tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-  const newVar = tf.tidy(() => tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+  // The running statistics are buffers: nothing differentiates through them (tfjs has no
+  // stopGradient; the update is simply never part of a function whose gradient is taken).
+  const newMean = tf.tidy(() => tf.add(tf.mul(runningMean, 1 - BN_MOMENTUM), tf.mul(batchMean, BN_MOMENTUM)));
+  const unbiasedScale = count > 1 ? count / (count - 1) : 1;
+  const newVar = tf.tidy(() =>
+    tf.add(tf.mul(runningVar, 1 - BN_MOMENTUM), tf.mul(batchVar, BN_MOMENTUM * unbiasedScale)),
+  );
   runningMean.assign(newMean as tf.Tensor1D);
   runningVar.assign(newVar as tf.Tensor1D);
-  mean.dispose();
-  unbiased.dispose();
   newMean.dispose();
   newVar.dispose();
 }
@@ -111,11 +127,11 @@ export function avgPool2x2(x: tf.Tensor4D): tf.Tensor4D {
 
 /** Mean over H and W: [N, H, W, C] -> [N, C] (nn.AdaptiveAvgPool2d(1) then flatten). */
 export function globalAvgPool(x: tf.Tensor4D): tf.Tensor2D {
-  return tf.mean(x, [1, 2]);
+  return tf.mean(x, [1, 2]) as tf.Tensor2D;
 }
 
 /** y = x W + b with W in [in, out] layout. */
 export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  const y = tf.matMul(x, weight);
-  return bias ? tf.add(y, bias) : y;
+  const y = tf.matMul(x, weight) as tf.Tensor2D;
+  return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
 }

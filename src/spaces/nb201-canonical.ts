@@ -28,14 +28,23 @@
  * i.e. BN's bias beta (zero at initialization, a learned constant after training). No algebraic
  * identities beyond these are used (e.g. pool of pool is not simplified).
  *
- * Count over all 15,625 cells with this rule: 6,466 classes (test/spaces/nb201-canonical.test.ts).
- * That equals the "6466 unique" NB201 reports for its own `to_unique_str(consider_zero=True)`
- * rule, which prints each node as a sorted expression (skip = identity, none = zero) and so
- * ignores sharing. The zero-cost-proxy benchmark suite's 9,445 "non-isomorphic" cells come from a
- * weaker rule; see `NB201_NONISOMORPHIC_SUITE_NOTE`.
+ * Counts over all 15,625 cells (asserted in test/spaces/nb201-canonical.test.ts):
+ * - this rule (`canonicalNB201`): 5,425 classes.
+ * - the zero-cost-proxy benchmark suite's 9,445 "non-isomorphic" cells are reproduced exactly by
+ *   rule 1 alone (`prunedNB201Key`): dead edges set to `none`, nothing else identified. It is
+ *   weaker than this rule in two ways: it does not treat skip as the identity, so "skip then
+ *   conv" and "conv directly" stay apart, and it does not identify the two middle nodes when they
+ *   are interchangeable (the order of summed inputs). Adding only the middle-node swap to it gives
+ *   8,765. We found the number, not the suite's code: the rule is inferred from the exact match.
+ * - NB201's own `Structure.to_unique_str(consider_zero=True)` (AutoDL-Projects genotypes.py),
+ *   ported and counted by us, gives 6,466, the count of "non-isomorphic" NB201 cells used e.g. by
+ *   walkerning/aw_nas. It prints each node as a sorted expression with skip = identity and
+ *   none = '#'. It ignores sharing (so it merges more than this rule there), and it recognises a
+ *   zero node only when its text is exactly '#': node 2 or 3 with all inputs zero prints '#+#',
+ *   so convs leaving it are not dropped and '#' terms stay in sums (so it merges less there).
  */
 import type { NB201Cell } from './nb201.ts';
-import { NB201_EDGES, NB201_NUM_NODES } from './nb201.ts';
+import { NB201_EDGES, NB201_NUM_NODES, formatNB201, nb201Cell } from './nb201.ts';
 
 /** An op instance: one live conv/pool edge. `input` lists term ids (-1 = x, k = instance k). */
 interface OpInstance {
@@ -104,9 +113,9 @@ export function canonicalNB201(cell: NB201Cell): string {
   };
   const ids = [...live].sort((a, b) => (labelOf(a) < labelOf(b) ? -1 : labelOf(a) > labelOf(b) ? 1 : a - b));
 
-  // Group equal labels; the key is the smallest encoding over all orders within groups. Inputs of
-  // an instance always come before it in expression depth but may share a label group only with
-  // instances of the same depth, so positions are well-defined for any order.
+  // Group equal labels; the key is the smallest encoding over every order within groups. Any
+  // isomorphism maps each group onto the same group of the other cell, so two cells are
+  // isomorphic iff their smallest encodings agree. Groups are tiny (at most a few instances).
   const groups: number[][] = [];
   for (const id of ids) {
     const last = groups[groups.length - 1];
@@ -149,24 +158,57 @@ function* permutations(items: readonly number[]): Generator<number[]> {
 }
 
 /**
- * Groups cells (given in index order, cells[i] = cell of index i) by canonical key and returns,
- * per class, its lowest index: the representatives a "unique cells only" report keeps, sorted.
+ * The dead-parts-only key (rule 1 alone): the arch string with every dead edge replaced by `none`.
+ * An edge is live iff its op is not `none`, its source is reachable from the input along non-`none`
+ * edges, and its target reaches the output along non-`none` edges. 9,445 classes over NB201, the
+ * zero-cost-proxy benchmark suite's "non-isomorphic" subset.
  */
-export function uniqueRepresentatives(cells: readonly NB201Cell[]): number[] {
+export function prunedNB201Key(cell: NB201Cell): string {
+  const n = NB201_NUM_NODES;
+  const fromInput = Array.from({ length: n }, (_, j) => j === 0);
+  const toOutput = Array.from({ length: n }, (_, j) => j === n - 1);
+  // NB201_EDGES is ordered by target node, so one forward pass settles reachability from the
+  // input; one backward pass settles reaching the output.
+  NB201_EDGES.forEach((e, k) => {
+    if (cell.ops[k] !== 'none' && fromInput[e.from]) fromInput[e.to] = true;
+  });
+  for (let k = NB201_EDGES.length - 1; k >= 0; k--) {
+    const e = NB201_EDGES[k]!;
+    if (cell.ops[k] !== 'none' && toOutput[e.to]) toOutput[e.from] = true;
+  }
+  const ops = cell.ops.map((op, k) => {
+    const e = NB201_EDGES[k]!;
+    return op !== 'none' && fromInput[e.from] && toOutput[e.to] ? op : 'none';
+  });
+  return formatNB201(nb201Cell(ops));
+}
+
+/**
+ * Groups cells (given in index order, cells[i] = cell of index i) by a key (default: the
+ * canonical key; pass `prunedNB201Key` for the suite's 9,445 subset) and returns, per class, its
+ * lowest index: the representatives a "unique cells only" report keeps, sorted.
+ */
+export function uniqueRepresentatives(
+  cells: readonly NB201Cell[],
+  keyOf: (cell: NB201Cell) => string = canonicalNB201,
+): number[] {
   const seen = new Map<string, number>();
   cells.forEach((cell, index) => {
-    const key = canonicalNB201(cell);
+    const key = keyOf(cell);
     if (!seen.has(key)) seen.set(key, index);
   });
   return [...seen.values()].sort((a, b) => a - b);
 }
 
 /** For every index, the lowest index with the same canonical key (its class representative). */
-export function representativeOf(cells: readonly NB201Cell[]): Int32Array {
+export function representativeOf(
+  cells: readonly NB201Cell[],
+  keyOf: (cell: NB201Cell) => string = canonicalNB201,
+): Int32Array {
   const seen = new Map<string, number>();
   const out = new Int32Array(cells.length);
   cells.forEach((cell, index) => {
-    const key = canonicalNB201(cell);
+    const key = keyOf(cell);
     const rep = seen.get(key);
     if (rep === undefined) seen.set(key, index);
     out[index] = rep ?? index;

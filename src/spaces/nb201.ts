@@ -115,7 +115,9 @@ export function parseNB201(arch: string): NB201Cell {
     }
     const entries = group.slice(1, -1).split('|');
     if (entries.length !== node) {
-      fail(`node ${node} must have ${node} input edge(s), found ${entries.length} in ${JSON.stringify(group)}`);
+      const tildes = group.split('~').length - 1;
+      const hint = tildes !== entries.length ? ` (${tildes} '~' but ${entries.length} '|'-separated entries: a missing '|'?)` : '';
+      fail(`node ${node} must have ${node} input edge(s), found ${entries.length} in ${JSON.stringify(group)}${hint}`);
     }
     entries.forEach((entry, k) => {
       const pieces = entry.split('~');

@@ -1,0 +1,101 @@
+/**
+ * Times the convolution kernels that dominate NB201 forward/backward passes, at NB201 sizes
+ * (batch 64, 32x32, 16 channels), on the wasm backend (stock vs our kernels) and on cpu.
+ *
+ *   npx tsx bench/engine-kernels.ts [--quick]     (--quick: batch 16, for a smoke run)
+ *
+ * Prints GFLOP/s counting 2 FLOPs per multiply-add; each of the three kernels of one convolution
+ * does the same number of multiply-adds (N*OH*OW*KH*KW*CI*CO).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/engine/backend.ts';
+import { registerWasmKernels, useStockBackpropInput } from '../src/engine/wasm-kernels.ts';
+
+interface Shape {
+  label: string;
+  n: number;
+  hw: number;
+  ci: number;
+  co: number;
+  k: number;
+  stride: number;
+  pad: 'same' | number;
+}
+
+const quick = process.argv.includes('--quick');
+const N = quick ? 16 : 64;
+const SHAPES: Shape[] = [
+  { label: '3x3 16->16 s1', n: N, hw: 32, ci: 16, co: 16, k: 3, stride: 1, pad: 'same' },
+  { label: '1x1 16->16 s1', n: N, hw: 32, ci: 16, co: 16, k: 1, stride: 1, pad: 'same' },
+  { label: '3x3 16->32 s2', n: N, hw: 32, ci: 16, co: 32, k: 3, stride: 2, pad: 1 },
+];
+
+/** Median seconds of `fn` over repetitions (at least 3, until ~1.5 s spent, at most 15). */
+function time(fn: () => tf.Tensor): number {
+  fn().dispose(); // warm-up: operator creation, weight packing, heap growth
+  const samples: number[] = [];
+  let spent = 0;
+  while (samples.length < 3 || (spent < 1.5 && samples.length < 15)) {
+    const start = process.hrtime.bigint();
+    const out = fn();
+    out.dataSync(); // wasm and cpu are synchronous, but make sure the work is done
+    const s = Number(process.hrtime.bigint() - start) / 1e9;
+    out.dispose();
+    samples.push(s);
+    spent += s;
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+function gflops(s: Shape): number {
+  const out = Math.ceil(s.hw / s.stride);
+  return (2 * s.n * out * out * s.k * s.k * s.ci * s.co) / 1e9;
+}
+
+type Row = { backend: string; kernel: string; shape: string; ms: number; gflops: number };
+const rows: Row[] = [];
+
+function measure(backend: string, kernel: string, s: Shape, fn: () => tf.Tensor): void {
+  const seconds = time(fn);
+  rows.push({ backend, kernel, shape: s.label, ms: seconds * 1e3, gflops: gflops(s) / seconds });
+  const last = rows[rows.length - 1]!;
+  console.log(`${backend.padEnd(5)} ${kernel.padEnd(30)} ${s.label.padEnd(15)} ${last.ms.toFixed(1).padStart(8)} ms ${last.gflops.toFixed(2).padStart(7)} GFLOP/s`);
+}
+
+function kernels(backend: string, s: Shape, variant: string): void {
+  const x = tf.randomNormal([s.n, s.hw, s.hw, s.ci]) as tf.Tensor4D;
+  const w = tf.randomNormal([s.k, s.k, s.ci, s.co]) as tf.Tensor4D;
+  const y = tf.conv2d(x, w, s.stride, s.pad);
+  const dy = tf.randomNormal(y.shape) as tf.Tensor4D;
+  const attrs = { strides: s.stride, pad: s.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+  if (variant !== 'stock-input') {
+    measure(backend, 'Conv2D (forward)', s, () => tf.conv2d(x, w, s.stride, s.pad));
+    if (backend === 'cpu' || variant === 'ours') {
+      measure(backend, `Conv2DBackpropFilter${backend === 'wasm' ? ' (ours)' : ''}`, s, () =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape } as never) as tf.Tensor,
+      );
+    }
+  }
+  const inputLabel = backend === 'cpu' ? 'Conv2DBackpropInput' : `Conv2DBackpropInput (${variant === 'ours' ? 'ours' : 'stock'})`;
+  measure(backend, inputLabel, s, () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape } as never) as tf.Tensor);
+  tf.dispose([x, w, y, dy]);
+}
+
+async function main(): Promise<void> {
+  const wasm = await initBackend('wasm');
+  console.log(`tfjs ${wasm.version}; wasm: ${wasm.detail}; batch ${N}\n`);
+  for (const s of SHAPES) kernels('wasm', s, 'ours');
+  useStockBackpropInput();
+  for (const s of SHAPES) kernels('wasm', s, 'stock-input');
+  registerWasmKernels();
+  console.log('(stock wasm has no Conv2DBackpropFilter: gradients of convolutions fail without ours)\n');
+
+  await initBackend('cpu');
+  for (const s of SHAPES) kernels('cpu', s, 'ours');
+
+  console.log('\n| backend | kernel | shape | ms | GFLOP/s |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.backend} | ${r.kernel} | ${r.shape} | ${r.ms.toFixed(1)} | ${r.gflops.toFixed(2)} |`);
+}
+
+await main();

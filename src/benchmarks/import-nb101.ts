@@ -1,0 +1,71 @@
+/**
+ * `nasrepro import nb101 SRC... --out STORE`: official tfrecords and the CSV tables, merged into
+ * one store keyed by module hash.
+ *
+ * Origins: values from an official tfrecord are 'nb101'; values from the CSV tables are
+ * 'nb101-csv' (they were exported from the official release, one training run per cell, which
+ * run is not recorded, so their seed is 'one-run'). When two sources give the same value slot
+ * different numbers the import stops and names both, rather than letting the later file win.
+ */
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { crc32c, maskCrc32c } from '../io/tfrecord.js';
+import { DataError } from '../util/errors.js';
+import type { NB101Record } from './records.js';
+import { readNB101Csv } from './nb101-csv.js';
+import { readNB101Tfrecord } from './nb101-tfrecord.js';
+import { describeSource } from './source-info.js';
+import { StoreBuilder, type StoreSource } from './store-writer.js';
+
+export type NB101SourceFormat = 'tfrecord' | 'csv';
+
+export function detectNB101Source(src: string): NB101SourceFormat {
+  if (!existsSync(src)) throw new DataError('no such file', { file: src });
+  const head = Buffer.alloc(512);
+  const fd = openSync(src, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  // A TFRecord starts with a uint64 LE length followed by the masked CRC32C of those 8 bytes.
+  if (n >= 12 && maskCrc32c(crc32c(head, 0, 8)) === head.readUInt32LE(8)) return 'tfrecord';
+  if (looksLikeCsvHeader(head.subarray(0, n))) return 'csv';
+  throw new DataError('unrecognised NB101 source: neither a TFRecord file nor a CSV table', { file: src });
+}
+
+export interface NB101ImportSummary {
+  cells: number;
+  cellsWithMatrix: number;
+  seconds: number;
+}
+
+export async function importNB101(srcs: string[], out: string): Promise<NB101ImportSummary> {
+  const started = performance.now();
+  const builder = new StoreBuilder('nb101', 1 << 12);
+  const hasMatrix = new Set<number>();
+  const sources: StoreSource[] = [];
+  for (const src of srcs) {
+    const format = detectNB101Source(src);
+    const origin = format === 'tfrecord' ? 'nb101' : 'nb101-csv';
+    const add = (r: NB101Record): void => {
+      const row = builder.row(r.hash);
+      if (r.matrix && r.ops && !hasMatrix.has(row)) {
+        builder.setNB101Cell(row, r.matrix, r.ops);
+        hasMatrix.add(row);
+      }
+      for (const m of r.metrics) builder.addMetric(row, m.origin ?? origin, m, src);
+    };
+    if (format === 'tfrecord') await readNB101Tfrecord(src, add);
+    else await readNB101Csv(src, add);
+    sources.push({ ...(await describeSource(src, format)), origin });
+  }
+  await builder.write(out, sources);
+  return { cells: builder.size, cellsWithMatrix: hasMatrix.size, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A first line of printable text with a comma: a CSV header. */
+export function looksLikeCsvHeader(head: Buffer): boolean {
+  const line = head.toString('latin1').split(/\r?\n/)[0]!;
+  return line.includes(',') && /^[\x20-\x7e\t]+$/.test(line);
+}

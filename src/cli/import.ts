@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { importNB201 } from '../benchmarks/import-nb201.js';
+import { importNB101 } from '../benchmarks/import-nb101.js';
+
+/** `nasrepro import nb201|nb101 SRC --out STORE`. */
+export function registerImport(program: Command): void {
+  const cmd = program.command('import').description('convert official benchmark files into the canonical HDF5 store');
+  cmd
+    .command('nb201')
+    .description(
+      'import NB201: an official .pth (v1_0/v1_1, legacy or zip serialization), a NATS-tss "-simple" directory, or a CSV table',
+    )
+    .argument('<src>', 'the .pth file, the NATS-tss directory or the CSV')
+    .option('--out <file>', 'the store to write (replaced atomically)', 'data/nb201.h5')
+    .action(async (src: string, opts: { out: string }) => {
+      const s = await importNB201(src, opts.out);
+      process.stdout.write(
+        `${opts.out}: ${s.records} records (${s.format}, origin ${s.origin}), ${s.cellsWithValues} cells with values, ${s.seconds.toFixed(1)} s\n`,
+      );
+    });
+  cmd
+    .command('nb101')
+    .description('import NB101: official nasbench_only108/full .tfrecord (CRC-checked) or the CSV tables')
+    .argument('<src...>', 'one or more tfrecord / CSV files, merged into one store')
+    .option('--out <file>', 'the store to write (replaced atomically)', 'data/nb101.h5')
+    .action(async (srcs: string[], opts: { out: string }) => {
+      const s = await importNB101(srcs, opts.out);
+      process.stdout.write(`${opts.out}: ${s.cells} cells (${s.cellsWithMatrix} with matrices) from ${srcs.length} source(s), ${s.seconds.toFixed(1)} s\n`);
+    });
+}
