@@ -1,7 +1,7 @@
 /**
  * Times one forward pass of the NB201 network (train-mode BN, as NASWOT runs it) on a tfjs backend.
  *
- *   npx tsx bench/nb201-forward.ts [backend=cpu] [batch=128] [arch string]
+ *   npx tsx bench/nb201-forward.ts [backend=cpu|wasm] [batch=128] [arch string]
  *
  * Default cell: a mid-size one (one 3x3 and two 1x1 convs; the average cell of the space has 1.2 of
  * each). Prints build time, the first forward (includes kernel warm-up) and a second forward.
@@ -25,7 +25,9 @@ function parseArch(arch: string): readonly string[] {
 async function main(): Promise<void> {
   const [backend = 'cpu', batchArg = '128', arch = MID_CELL] = process.argv.slice(2);
   const batch = Number(batchArg);
-  await tf.setBackend(backend);
+  // The plain wasm backend (without src/engine's kernel fixes): forward passes need none of them.
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} unavailable`);
   const cell = parseArch(arch);
   const cost = nb201Cost(cell, { numClasses: 10 });
   console.log(`backend ${tf.getBackend()}, batch ${batch}, cell ${arch}`);

@@ -14,7 +14,7 @@ import { NB201_NUM_CELLS } from '../spaces/nb201.js';
 import { archStringFromIndex, indexOfArchString } from '../spaces/nb201-index.js';
 import type { NB201Record } from './records.js';
 import { readNB201Csv } from './nb201-csv.js';
-import { readNB201Pth } from './nb201-pth.js';
+import { nb201PthOriginFromName, readNB201Pth } from './nb201-pth.js';
 import { readNATSTss } from './nats-tss.js';
 import { describeSource } from './source-info.js';
 import { looksLikeCsvHeader } from './import-nb101.js';
@@ -91,7 +91,7 @@ export async function importNB201(src: string, out: string): Promise<NB201Import
     formatName = 'csv';
     readNB201Csv(src, add(origin));
   } else if (format === 'pth') {
-    const summary = await readNB201Pth(src, add(nb201PthOrigin(src)));
+    const summary = await readNB201Pth(src, add(nb201PthOriginFromName(src)));
     origin = summary.origin;
     formatName = summary.format;
   } else {
@@ -110,12 +110,4 @@ export async function importNB201(src: string, out: string): Promise<NB201Import
     cellsWithValues: seen.reduce((s, x) => s + x, 0),
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** The release a .pth file is, from its official file name. */
-export function nb201PthOrigin(file: string): string {
-  const base = path.basename(file);
-  if (base.includes('v1_0-e61699')) return 'nb201-v1_0';
-  if (base.includes('v1_1-096897')) return 'nb201-v1_1';
-  return 'nb201-pth';
 }

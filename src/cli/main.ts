@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { DataError } from '../util/errors.js';
 import { registerImport } from './import.js';
 import { registerQuery } from './query.js';
+import { registerScore } from './score.js';
 import { registerStoreInfo } from './store-info.js';
 
 const program = new Command()
@@ -16,6 +17,7 @@ const program = new Command()
 
 registerImport(program);
 registerQuery(program);
+registerScore(program);
 registerStoreInfo(program);
 
 try {

@@ -2,7 +2,7 @@
  * ImageNet16-120 from the official downsampled-ImageNet 16x16 pickles (Chrabaszcz et al. 2017),
  * as NB201 uses them (D-X-Y lib/datasets/DownsampledImageNet.py, ImageNet16):
  *   train: train_data_batch_1 .. train_data_batch_10; valid: val_data.
- * Each file is a pickled dict {'data': uint8 array N x 3072, 'labels': [1-based class ids], ...}.
+ * Each file is a pickled dict {'data': uint8 array N x 768 (3 x 16 x 16), 'labels': [1-based class ids], ...}.
  * A row holds three 16x16 channel planes R, G, B; NB201 reshapes to (N, 3, 16, 16) and transposes
  * to HWC, which is what we store (ImageSet is NHWC). ImageNet16-120 keeps labels 1..120 and
  * shifts them to 0..119.

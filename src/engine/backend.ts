@@ -122,7 +122,7 @@ async function loadWasm(): Promise<BackendInfo> {
   const detail = [
     simd ? 'simd' : 'no simd (slow build)',
     `${threads} thread${threads === 1 ? '' : 's'}`,
-    'kernels: Conv2DBackpropFilter (added), Conv2DBackpropInput (stride-1 fast path)',
+    'kernels: Conv2DBackpropFilter (added), Conv2DBackpropInput (as a convolution)',
   ].join(', ');
   return { name: 'wasm', version: tf.version.tfjs, detail };
 }

@@ -24,7 +24,7 @@
  *    MEMOIZE), and the unpickler must keep each one in case a later GET refers to it: ~10,000
  *    memo entries per architecture, hundreds of millions for the file. So every memo id created
  *    while a record was being read is logged, and when the record is finished those entries are
- *    put "on probation" for the next `probationRecords` records (default 16), then deleted; a later
+ *    put "on probation" for the next `probationRecords` records (default 4), then deleted; a later
  *    GET of a deleted id is a DataError "back-reference into a released record".
  *    The grace period is needed because the pickler memoizes by object identity: objects that were
  *    one object in the writer's process (interned names such as 'less', 'full', 'latin1', the
@@ -79,7 +79,7 @@ export interface PickleOptions {
   /** torch's persistent_load (default: torch storages, see pickle-globals.ts). */
   persistentLoad?: (pid: PyValue) => PyValue;
   recordHook?: RecordHook;
-  /** Finished records during which a record's atoms stay in the memo (default 16). */
+  /** Finished records during which a record's atoms stay in the memo (default 4). */
   probationRecords?: number;
 }
 
@@ -160,7 +160,7 @@ export class PickleVM {
     this.globals = opts.globals ?? DEFAULT_GLOBALS;
     this.persistentLoad = opts.persistentLoad ?? torchPersistentLoad;
     this.hook = opts.recordHook;
-    this.probationRecords = Math.max(1, opts.probationRecords ?? 16);
+    this.probationRecords = Math.max(1, opts.probationRecords ?? 4);
   }
 
   private fail(what: string, offset = this.opStart): never {

@@ -55,18 +55,18 @@ export function batchNorm(
     const mean = channelMean(x);
     centred = tf.sub(x, mean);
     const variance = channelMean(tf.square(centred));
-    invStd = tf.rsqrt(tf.add(variance, BN_EPS));
+    invStd = tf.rsqrt(tf.add(variance, BN_EPS)) as tf.Tensor1D;
     if (training && updateRunningStats && bn.runningMean && bn.runningVar) {
       updateRunning(bn.runningMean, bn.runningVar, mean, variance, x.shape[0] * x.shape[1] * x.shape[2]);
     }
   } else {
     centred = tf.sub(x, bn.runningMean!);
-    invStd = tf.rsqrt(tf.add(bn.runningVar!, BN_EPS));
+    invStd = tf.rsqrt(tf.add(bn.runningVar!, BN_EPS)) as tf.Tensor1D;
   }
   // Fold gamma into the per-channel scale: one full-size multiply instead of two.
   const scale = bn.gamma ? tf.mul(invStd, bn.gamma) : invStd;
-  const scaled = tf.mul(centred, scale);
-  return bn.beta ? tf.add(scaled, bn.beta) : scaled;
+  const scaled = tf.mul(centred, scale) as tf.Tensor4D;
+  return bn.beta ? (tf.add(scaled, bn.beta) as tf.Tensor4D) : scaled;
 }
 
 /**

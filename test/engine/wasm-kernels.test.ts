@@ -27,6 +27,7 @@ const CASES: ConvCase[] = [
   { label: 'shortcut 1x1 16->32 s2', n: 2, h: 8, w: 8, ci: 16, co: 32, k: 1, stride: 2, pad: 'valid' },
   { label: 'NB101 projection 1x1 16->32 s1', n: 2, h: 8, w: 8, ci: 16, co: 32, k: 1, stride: 1, pad: 'same' },
   { label: '3x3 s2 valid on odd size (unused last row)', n: 2, h: 7, w: 9, ci: 4, co: 8, k: 3, stride: 2, pad: 'valid' },
+  { label: '1x1 s1 pad 1 (input grad falls back to the stock kernel)', n: 2, h: 5, w: 5, ci: 4, co: 8, k: 1, stride: 1, pad: 1 },
   { label: '3x3 s1 explicit asymmetric pad', n: 2, h: 6, w: 6, ci: 4, co: 8, k: 3, stride: 1, pad: [[0, 0], [1, 0], [2, 1], [0, 0]] },
 ];
 
@@ -79,7 +80,7 @@ describe('wasm convolution gradient kernels match the cpu backend', () => {
     const before = tf.memory().numTensors;
     const bytesBefore = tf.memory().numBytes;
     for (const kernel of ['Conv2DBackpropFilter', 'Conv2DBackpropInput']) {
-      for (const cc of [CASES[1]!, c, CASES[7]!]) await runOn('wasm', kernel, cc);
+      for (const cc of [CASES[1]!, CASES[2]!, c, CASES[7]!]) await runOn('wasm', kernel, cc);
     }
     expect(tf.memory().numTensors).toBe(before);
     expect(tf.memory().numBytes).toBe(bytesBefore);

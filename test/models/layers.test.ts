@@ -5,6 +5,7 @@ import {
   avgPool3x3,
   batchNorm,
   BN_EPS,
+  channelMean,
   conv2d,
   globalAvgPool,
   linear,
@@ -15,6 +16,10 @@ import {
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+}
 
 /** [1, h, w, 1] tensor from rows. */
 function image(rows: number[][]): tf.Tensor4D {
@@ -128,6 +133,29 @@ describe('batchNorm', () => {
     // And eval mode does not move them.
     batchNorm(x, bn, false);
     expect(bn.runningMean!.dataSync()[0]).toBeCloseTo(rm[0]!, 7);
+  });
+
+  it('channelMean equals tf.mean over (N, H, W), value and gradient', () => {
+    expect(maxDiff(channelMean(x), tf.mean(x, [0, 1, 2]))).toBeLessThan(1e-5);
+    const w = tf.randomNormal([3], 0, 1, 'float32', 3);
+    const viaProduct = tf.grad((t) => tf.sum(tf.mul(channelMean(t as tf.Tensor4D), w)))(x);
+    const viaMean = tf.grad((t) => tf.sum(tf.mul(tf.mean(t, [0, 1, 2]), w)))(x);
+    expect(maxDiff(viaProduct, viaMean)).toBeLessThan(1e-7);
+  });
+
+  it('differentiates through the batch statistics like a textbook train-mode BN', () => {
+    const bn: BatchNormState = {
+      gamma: tf.variable(tf.tensor1d([2, 1, 0.5])) as tf.Variable<tf.Rank.R1>,
+      beta: tf.variable(tf.tensor1d([1, 0, -3])) as tf.Variable<tf.Rank.R1>,
+    };
+    const w = tf.randomNormal(x.shape, 0, 1, 'float32', 4);
+    const textbook = (t: tf.Tensor4D) => {
+      const { mean, variance } = tf.moments(t, [0, 1, 2]);
+      return tf.add(tf.mul(tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, BN_EPS))), bn.gamma!), bn.beta!);
+    };
+    const ours = tf.grad((t) => tf.sum(tf.mul(batchNorm(t as tf.Tensor4D, bn, true), w)))(x);
+    const ref = tf.grad((t) => tf.sum(tf.mul(textbook(t as tf.Tensor4D), w)))(x);
+    expect(maxDiff(ours, ref)).toBeLessThan(1e-4);
   });
 
   it('without running statistics uses batch statistics in eval mode too (track_running_stats=False)', () => {

@@ -4,7 +4,7 @@ import { parsePublished, PublishedTable } from '../../src/report/published.ts';
 import { DataError } from '../../src/util/errors.ts';
 
 // A copy of reference/published.csv, so the parser is tested on the real file's shape.
-const FIXTURE = path.resolve('test/report/fixtures/published.csv');
+const FIXTURE = path.resolve('reference/published.csv');
 const HEADER = 'paper,table,benchmark,dataset,ground_truth,method,metric,value,std,n_archs,source\n';
 
 describe('published.csv', () => {

@@ -1,0 +1,120 @@
+/**
+ * Scores many cells with a proxy: skips the cells already in the score cache, runs the rest in
+ * worker processes (tfjs computes on one core per process), and writes each score to the cache
+ * the moment it arrives, so a run killed at any point loses at most the cells in flight and the
+ * next run resumes from the cache.
+ *
+ * Cells that failed (an error, a crash, a timeout twice) are recorded with status 'error' and
+ * retried by the next run; NaN and infinite scores are recorded as such and are final (they are
+ * the proxy's real output and are counted, then excluded, by the statistics).
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { initBackend, type BackendInfo, type BackendName } from '../engine/backend.js';
+import { runPool } from '../engine/worker-pool.js';
+import { getProxy } from '../proxies/registry.js';
+import { openScoreCache, scoreStatus, type CachedScore } from '../results/score-cache.js';
+import { archStringFromIndex } from '../spaces/nb201-index.js';
+import { createProgress } from '../util/progress.js';
+import { batchId, decodeScore, type ScoreJob, type ScoreTask, type ScoreTaskResult, type WorkerSetup } from './score-job.js';
+import { NUM_CLASSES } from './score-one.js';
+
+export interface ScoreCellsOptions {
+  /** Cells to score (NB201 indices). */
+  cells: readonly number[];
+  /** Score cache directory (default results/cache). */
+  cacheDir: string;
+  /** Backend to use; default: the best available (tensorflow > wasm > cpu). */
+  backend?: BackendName;
+  /** Worker processes (default: the number of cores). */
+  workers?: number;
+  /** Progress label (shown only on a TTY). */
+  label?: string;
+}
+
+export interface ScoredCell {
+  index: number;
+  arch: string;
+  /** NaN/Infinity for non-finite scores; NaN also for cells that failed (status 'error'). */
+  score: number;
+  status: CachedScore['status'];
+  seconds: number;
+  error?: string;
+}
+
+export interface ScoreCellsResult {
+  cells: ScoredCell[];
+  backend: BackendInfo;
+  /** Cells computed in this run (the rest came from the cache). */
+  computed: number;
+  failed: number;
+  wallSeconds: number;
+  cacheFile: string;
+}
+
+const WORKER_MODULE = fileURLToPath(new URL('./score-worker.ts', import.meta.url));
+
+export async function scoreCells(job: ScoreJob, options: ScoreCellsOptions): Promise<ScoreCellsResult> {
+  const started = performance.now();
+  const proxy = getProxy(job.proxy);
+  // The parent resolves the backend so that the cache key names the backend actually used.
+  const backend = await initBackend(options.backend);
+  const cache = openScoreCache(options.cacheDir, {
+    space: job.space,
+    proxy: job.proxy,
+    config: { settings: job.settings, network: proxy.network(NUM_CLASSES[job.dataset]), dataset: job.dataset },
+    batch: batchId(job, proxy.needs.images),
+    seed: job.initSeed,
+    backend: backend.name,
+  });
+  const todo = [...new Set(options.cells)].filter((i) => {
+    const c = cache.get(String(i));
+    return c === undefined || c.status === 'error';
+  });
+  let failed = 0;
+  try {
+    if (todo.length > 0) {
+      const progress = createProgress(options.label ?? `${job.proxy} on ${job.space}`, todo.length);
+      const setup: WorkerSetup = { job };
+      const summary = await runPool<ScoreTask, ScoreTaskResult>({
+        workerModule: WORKER_MODULE,
+        tasks: todo.map((index) => ({ index })),
+        workers: Math.min(options.workers ?? availableParallelism(), todo.length),
+        backend: backend.name,
+        workerData: setup,
+        onResult: (task, result) => {
+          const score = decodeScore(result.score);
+          cache.put(String(task.index), { score, status: scoreStatus(score), seconds: result.seconds });
+          progress.tick();
+        },
+        onFailure: (task, failure) => {
+          cache.put(String(task.index), { score: null, status: 'error', seconds: 0, error: `${failure.kind}: ${failure.message}` });
+          progress.tick();
+        },
+      });
+      failed = summary.failed.length;
+      progress.done();
+    }
+    const cells = [...new Set(options.cells)].map((index): ScoredCell => {
+      const c = cache.get(String(index))!;
+      return {
+        index,
+        arch: archStringFromIndex(index),
+        score: c.score ?? NaN,
+        status: c.status,
+        seconds: c.seconds,
+        ...(c.error ? { error: c.error } : {}),
+      };
+    });
+    return {
+      cells,
+      backend,
+      computed: todo.length,
+      failed,
+      wallSeconds: (performance.now() - started) / 1000,
+      cacheFile: cache.file,
+    };
+  } finally {
+    cache.close();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * A scoring job: which proxy, on which cells, with which images, seeds and backend. The same
+ * description keys the score cache, so two runs share cached scores exactly when they would
+ * compute the same numbers.
+ */
+import type { DatasetName } from '../datasets/types.js';
+import type { BackendName } from '../engine/backend.js';
+import type { ProxySettings } from '../proxies/types.js';
+
+export interface ScoreJob {
+  space: 'nb201';
+  proxy: string;
+  settings: ProxySettings;
+  /** Images the proxy sees (ignored by data-free proxies). */
+  dataset: DatasetName;
+  /** Seed of the image batch selection (src/datasets/batch.ts). */
+  batchSeed: number;
+  /** Seed of the network weights (src/models/init.ts). */
+  initSeed: number;
+  /** The data directory (DATA). */
+  dataDir: string;
+}
+
+/** What a worker gets once, at start-up. */
+export interface WorkerSetup {
+  job: ScoreJob;
+}
+
+/** One cell to score. */
+export interface ScoreTask {
+  index: number;
+}
+
+/** JSON cannot carry NaN or Infinity, so non-finite scores travel as strings. */
+export interface ScoreTaskResult {
+  score: number | 'NaN' | 'Infinity' | '-Infinity';
+  seconds: number;
+}
+
+export function batchId(job: ScoreJob, needsImages: boolean): string {
+  return needsImages ? `${job.dataset}-train-b${job.settings.batchSize}-s${job.batchSeed}` : 'data-free';
+}
+
+export function decodeScore(s: ScoreTaskResult['score']): number {
+  return typeof s === 'number' ? s : Number(s);
+}
+
+export function encodeScore(x: number): ScoreTaskResult['score'] {
+  if (Number.isFinite(x)) return x;
+  return String(x) as 'NaN' | 'Infinity' | '-Infinity';
+}
+
+export type RequestedBackend = BackendName | undefined;
