@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/engine/backend.js';
-import { buildNB201Network } from '../src/models/nb201-network.js';
-import { naswot } from '../src/proxies/naswot.js';
-import { selectBatch } from '../src/datasets/batch.js';
-import { loadImageSet } from '../src/datasets/load.js';
-import { parseNB201 } from '../src/spaces/nb201.js';
+import { initBackend } from '../src/engine/backend.ts';
+import { buildNB201Network } from '../src/models/nb201-network.ts';
+import { naswot } from '../src/proxies/naswot.ts';
+import { selectBatch } from '../src/datasets/batch.ts';
+import { loadImageSet } from '../src/datasets/load.ts';
+import { parseNB201 } from '../src/spaces/nb201.ts';
 
 const info = await initBackend((process.argv[2] as 'wasm') ?? 'wasm');
 console.log(info);

@@ -8,13 +8,13 @@
  * different numbers the import stops and names both, rather than letting the later file win.
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { crc32c, maskCrc32c } from '../io/tfrecord.js';
-import { DataError } from '../util/errors.js';
-import type { NB101Record } from './records.js';
-import { readNB101Csv } from './nb101-csv.js';
-import { readNB101Tfrecord } from './nb101-tfrecord.js';
-import { describeSource } from './source-info.js';
-import { StoreBuilder, type StoreSource } from './store-writer.js';
+import { crc32c, maskCrc32c } from '../io/tfrecord.ts';
+import { DataError } from '../util/errors.ts';
+import type { NB101Record } from './records.ts';
+import { readNB101Csv } from './nb101-csv.ts';
+import { readNB101Tfrecord } from './nb101-tfrecord.ts';
+import { describeSource } from './source-info.ts';
+import { StoreBuilder, type StoreSource } from './store-writer.ts';
 
 export type NB101SourceFormat = 'tfrecord' | 'csv';
 

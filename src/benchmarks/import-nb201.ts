@@ -9,16 +9,16 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DataError } from '../util/errors.js';
-import { NB201_NUM_CELLS } from '../spaces/nb201.js';
-import { archStringFromIndex, indexOfArchString } from '../spaces/nb201-index.js';
-import type { NB201Record } from './records.js';
-import { readNB201Csv } from './nb201-csv.js';
-import { nb201PthOriginFromName, readNB201Pth } from './nb201-pth.js';
-import { readNATSTss } from './nats-tss.js';
-import { describeSource } from './source-info.js';
-import { looksLikeCsvHeader } from './import-nb101.js';
-import { StoreBuilder, type StoreSource } from './store-writer.js';
+import { DataError } from '../util/errors.ts';
+import { NB201_NUM_CELLS } from '../spaces/nb201.ts';
+import { archStringFromIndex, indexOfArchString } from '../spaces/nb201-index.ts';
+import type { NB201Record } from './records.ts';
+import { readNB201Csv } from './nb201-csv.ts';
+import { nb201PthOriginFromName, readNB201Pth } from './nb201-pth.ts';
+import { readNATSTss } from './nats-tss.ts';
+import { describeSource } from './source-info.ts';
+import { looksLikeCsvHeader } from './import-nb101.ts';
+import { StoreBuilder, type StoreSource } from './store-writer.ts';
 
 export type NB201SourceFormat = 'pth' | 'nats-tss' | 'csv';
 

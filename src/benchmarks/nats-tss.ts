@@ -8,13 +8,13 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { DataError } from '../util/errors.js';
-import { parseNB201 } from '../spaces/nb201.js';
-import { bunzip2 } from '../io/bz2.js';
-import { loadPickle } from '../io/pickle.js';
-import { asDict, asNumber, pyTypeName, type PyValue } from '../io/pickle-values.js';
-import { archResultsToMetrics } from './nb201-arch-results.js';
-import type { MetricValue, NB201Record } from './records.js';
+import { DataError } from '../util/errors.ts';
+import { parseNB201 } from '../spaces/nb201.ts';
+import { bunzip2 } from '../io/bz2.ts';
+import { loadPickle } from '../io/pickle.ts';
+import { asDict, asNumber, pyTypeName, type PyValue } from '../io/pickle-values.ts';
+import { archResultsToMetrics } from './nb201-arch-results.ts';
+import type { MetricValue, NB201Record } from './records.ts';
 
 export interface NATSTssSummary {
   origin: 'nats-tss-v1_0';

@@ -17,9 +17,9 @@
  * The seed is the one in the all_results key ('777'; the ResultsCount's own `seed` is '0777').
  * Seed means are left to the store.
  */
-import { DataError, type DataErrorWhere } from '../util/errors.js';
-import { asDict, asNumber, PyDict, PyTuple, pyTypeName, type PyValue } from '../io/pickle-values.js';
-import type { MetricValue } from './records.js';
+import { DataError, type DataErrorWhere } from '../util/errors.ts';
+import { asDict, asNumber, PyDict, PyTuple, pyTypeName, type PyValue } from '../io/pickle-values.ts';
+import type { MetricValue } from './records.ts';
 
 export interface ArchResultsSummary {
   archIndex: number | undefined;

@@ -13,8 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { DataError } from '../util/errors.js';
-import type { MetricValue, NB201Record } from './records.js';
+import { DataError } from '../util/errors.ts';
+import type { MetricValue, NB201Record } from './records.ts';
 
 interface ColumnMeaning {
   origin: string;

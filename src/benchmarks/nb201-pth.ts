@@ -16,15 +16,15 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import path from 'node:path';
-import { DataError } from '../util/errors.js';
-import { parseNB201 } from '../spaces/nb201.js';
-import { ByteSource } from '../io/byte-source.js';
-import { PickleVM, type PickleStats, type RecordHook } from '../io/pickle.js';
-import { TORCH_DTYPE_BYTES, torchPersistentLoad } from '../io/pickle-globals.js';
-import { PyDict, PySet, StorageRef, asDict, pyTypeName, type PyValue } from '../io/pickle-values.js';
-import { listZipEntries, entryDataOffset } from '../io/zip-entries.js';
-import { archResultsToMetrics } from './nb201-arch-results.js';
-import type { MetricValue, NB201Record } from './records.js';
+import { DataError } from '../util/errors.ts';
+import { parseNB201 } from '../spaces/nb201.ts';
+import { ByteSource } from '../io/byte-source.ts';
+import { PickleVM, type PickleStats, type RecordHook } from '../io/pickle.ts';
+import { TORCH_DTYPE_BYTES, torchPersistentLoad } from '../io/pickle-globals.ts';
+import { PyDict, PySet, StorageRef, asDict, pyTypeName, type PyValue } from '../io/pickle-values.ts';
+import { listZipEntries, entryDataOffset } from '../io/zip-entries.ts';
+import { archResultsToMetrics } from './nb201-arch-results.ts';
+import type { MetricValue, NB201Record } from './records.ts';
 
 export interface NB201PthSummary {
   origin: string;

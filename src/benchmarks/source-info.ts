@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { SourceInfo } from './records.js';
+import type { SourceInfo } from './records.ts';
 
 async function hashInto(hash: ReturnType<typeof createHash>, file: string): Promise<number> {
   let bytes = 0;

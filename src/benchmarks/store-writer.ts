@@ -12,9 +12,9 @@
  */
 import { existsSync, renameSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { MetricValue, SourceInfo } from './records.js';
-import { ensureGroup, h5 } from './h5.js';
-import { DataError } from '../util/errors.js';
+import type { MetricValue, SourceInfo } from './records.ts';
+import { ensureGroup, h5 } from './h5.ts';
+import { DataError } from '../util/errors.ts';
 import {
   type BenchmarkName,
   describeMetric,
@@ -25,7 +25,7 @@ import {
   NB101_OP_CODES,
   STORE_FORMAT,
   STORE_VERSION,
-} from './store-layout.js';
+} from './store-layout.ts';
 
 interface ColumnData {
   key: MetricKey;

@@ -7,9 +7,9 @@
  * one-element hyperslab instead of reading the column.
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { DataError } from '../util/errors.js';
-import { h5, type H5Dataset, type H5File, type H5Group } from './h5.js';
-import type { StoreSource } from './store-writer.js';
+import { DataError } from '../util/errors.ts';
+import { h5, type H5Dataset, type H5File, type H5Group } from './h5.ts';
+import type { StoreSource } from './store-writer.ts';
 import {
   type BenchmarkName,
   type MetricColumn,
@@ -19,7 +19,7 @@ import {
   metricPath,
   STORE_FORMAT,
   STORE_VERSION,
-} from './store-layout.js';
+} from './store-layout.ts';
 
 export interface MetricQuery {
   dataset: string;
@@ -150,7 +150,7 @@ export class BenchmarkStore {
   /** NB101 cell of a row: matrix and op codes; undefined for hash-only rows. */
   nb101Cell(row: number): { matrix: number[][]; ops: number[] } | undefined {
     if (this.benchmark !== 'nb101') throw new Error('nb101Cell on a non-NB101 store');
-    const n = Number((this.h5file.get('nb101/vertices') as H5Dataset).slice([[row, row + 1]])![0]);
+    const n = Number(((this.h5file.get('nb101/vertices') as H5Dataset).slice([[row, row + 1]]) as Uint8Array)[0]);
     if (n === 0) return undefined;
     const flat = (this.h5file.get('nb101/matrix') as H5Dataset).slice([[row, row + 1], []]) as Uint8Array;
     const opsFlat = (this.h5file.get('nb101/ops') as H5Dataset).slice([[row, row + 1], []]) as Int8Array;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { importNB201 } from '../benchmarks/import-nb201.js';
-import { importNB101 } from '../benchmarks/import-nb101.js';
+import { importNB201 } from '../benchmarks/import-nb201.ts';
+import { importNB101 } from '../benchmarks/import-nb101.ts';
 
 /** `nasrepro import nb201|nb101 SRC --out STORE`. */
 export function registerImport(program: Command): void {

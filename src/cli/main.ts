@@ -4,11 +4,11 @@
  * (bad input a user can fix) into a one-line message and exit code 2 instead of a stack trace.
  */
 import { Command } from 'commander';
-import { DataError } from '../util/errors.js';
-import { registerImport } from './import.js';
-import { registerQuery } from './query.js';
-import { registerScore } from './score.js';
-import { registerStoreInfo } from './store-info.js';
+import { DataError } from '../util/errors.ts';
+import { registerImport } from './import.ts';
+import { registerQuery } from './query.ts';
+import { registerScore } from './score.ts';
+import { registerStoreInfo } from './store-info.ts';
 
 const program = new Command()
   .name('nasrepro')

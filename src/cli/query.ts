@@ -4,12 +4,12 @@
  * column (all datasets, splits, epochs, seeds), so a user can see what the store has for a cell.
  */
 import type { Command } from 'commander';
-import { BenchmarkStore } from '../benchmarks/store.js';
-import { describeMetric } from '../benchmarks/store-layout.js';
-import { DataError } from '../util/errors.js';
-import { archStringFromIndex } from '../spaces/nb201-index.js';
-import { formatNB201, parseNB201 } from '../spaces/nb201.js';
-import { hashSpec, specFromStrings } from '../spaces/nb101.js';
+import { BenchmarkStore } from '../benchmarks/store.ts';
+import { describeMetric } from '../benchmarks/store-layout.ts';
+import { DataError } from '../util/errors.ts';
+import { archStringFromIndex } from '../spaces/nb201-index.ts';
+import { formatNB201, parseNB201 } from '../spaces/nb201.ts';
+import { hashSpec, specFromStrings } from '../spaces/nb101.ts';
 
 interface QueryOptions {
   store: string;

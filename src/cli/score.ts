@@ -4,14 +4,14 @@
  */
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import type { DatasetName } from '../datasets/types.js';
-import type { BackendName } from '../engine/backend.js';
-import { getProxy, proxyNames } from '../proxies/registry.js';
-import { DEFAULT_CACHE_DIR } from '../results/score-cache.js';
-import { describeSelection, selectNB201Cells, type CellSelection } from '../scoring/cell-selection.js';
-import { scoreCells } from '../scoring/score-cells.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
-import { DataError } from '../util/errors.js';
+import type { DatasetName } from '../datasets/types.ts';
+import type { BackendName } from '../engine/backend.ts';
+import { getProxy, proxyNames } from '../proxies/registry.ts';
+import { DEFAULT_CACHE_DIR } from '../results/score-cache.ts';
+import { describeSelection, selectNB201Cells, type CellSelection } from '../scoring/cell-selection.ts';
+import { scoreCells } from '../scoring/score-cells.ts';
+import { writeFileAtomic } from '../util/atomic-file.ts';
+import { DataError } from '../util/errors.ts';
 
 interface ScoreOptions {
   space: string;

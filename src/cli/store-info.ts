@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { BenchmarkStore } from '../benchmarks/store.js';
-import { describeMetric } from '../benchmarks/store-layout.js';
+import { BenchmarkStore } from '../benchmarks/store.ts';
+import { describeMetric } from '../benchmarks/store-layout.ts';
 
 /** `nasrepro store-info FILE`: what a store holds and where it came from. */
 export function registerStoreInfo(program: Command): void {

@@ -11,11 +11,11 @@
  */
 import { closeSync, existsSync, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { DataError } from '../util/errors.js';
-import { ByteSource } from '../io/byte-source.js';
-import { PickleVM } from '../io/pickle.js';
-import { asDict, asNumber, PyNdarray, pyTypeName, type PyValue } from '../io/pickle-values.js';
-import type { ImageSet } from './types.js';
+import { DataError } from '../util/errors.ts';
+import { ByteSource } from '../io/byte-source.ts';
+import { PickleVM } from '../io/pickle.ts';
+import { asDict, asNumber, PyNdarray, pyTypeName, type PyValue } from '../io/pickle-values.ts';
+import type { ImageSet } from './types.ts';
 
 const SIDE = 16;
 const PIXELS = SIDE * SIDE;

@@ -11,19 +11,12 @@
  * cifar100-test-split.txt, imagenet-16-120-test-split.txt) that are not shipped here, so any other
  * split is refused rather than silently substituted.
  */
+import { loadImageNet16 } from './imagenet16.ts';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../util/errors.ts';
 import { loadCifar10, loadCifar100 } from './cifar.ts';
 import type { DatasetName, ImageSet, SplitName } from './types.ts';
-
-// TODO(imagenet16): src/datasets/imagenet16.ts (written by another helper) did not exist when this
-// file was written. When it lands, delete this stand-in and add
-//   import { loadImageNet16 } from './imagenet16.ts';
-// Until then ImageNet16-120 fails loudly after the directory and split checks.
-function loadImageNet16(dir: string, split: 'train' | 'valid'): ImageSet {
-  throw new DataError(`ImageNet16-120 ${split} loader is not wired in yet (TODO(imagenet16) in src/datasets/load.ts)`, { file: dir });
-}
 
 interface DatasetSource {
   /** Directory under dataDir, official name. */

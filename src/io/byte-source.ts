@@ -8,7 +8,7 @@
  * plus the index), so every DataError points at the byte a user can inspect with a hex dump.
  */
 import { readSync } from 'node:fs';
-import { DataError } from '../util/errors.js';
+import { DataError } from '../util/errors.ts';
 
 export interface ByteSourceOptions {
   /** File name for error messages. */

@@ -3,7 +3,7 @@
  * seek-bzip decodes in memory; each NATS cell file is ~85 KB compressed, ~330 KB decoded.
  */
 import Bunzip from 'seek-bzip';
-import { DataError } from '../util/errors.js';
+import { DataError } from '../util/errors.ts';
 
 export function bunzip2(data: Uint8Array, file: string): Buffer {
   if (data.length < 4 || data[0] !== 0x42 || data[1] !== 0x5a || data[2] !== 0x68) {

@@ -19,7 +19,7 @@ import {
   TensorRef,
   pyTypeName,
   type PyValue,
-} from './pickle-values.js';
+} from './pickle-values.ts';
 
 /** Thrown by handlers for arguments of the wrong shape; the VM adds file and offset. */
 export class BadGlobalCall extends Error {}

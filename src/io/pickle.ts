@@ -47,9 +47,9 @@
  * arguments are pushed one by one could look finished early only if an argument were an int or
  * str pushed directly above a non-global; record values in the official files are dicts.
  */
-import { DataError } from '../util/errors.js';
-import { ByteSource } from './byte-source.js';
-import { BadGlobalCall, DEFAULT_GLOBALS, torchPersistentLoad, type GlobalRegistry } from './pickle-globals.js';
+import { DataError } from '../util/errors.ts';
+import { ByteSource } from './byte-source.ts';
+import { BadGlobalCall, DEFAULT_GLOBALS, torchPersistentLoad, type GlobalRegistry } from './pickle-globals.ts';
 import {
   NumpyDtype,
   PyDict,
@@ -61,7 +61,7 @@ import {
   ReleasedRecord,
   pyTypeName,
   type PyValue,
-} from './pickle-values.js';
+} from './pickle-values.ts';
 
 export interface RecordHook {
   /**

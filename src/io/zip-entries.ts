@@ -5,7 +5,7 @@
  */
 import { readSync } from 'node:fs';
 import yauzl from 'yauzl';
-import { DataError } from '../util/errors.js';
+import { DataError } from '../util/errors.ts';
 
 export interface ZipEntryInfo {
   name: string;

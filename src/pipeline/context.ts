@@ -2,10 +2,10 @@
  * What every experiment gets from the runner (`make reproduce-nb201`): where the data, the store,
  * the cache and the results are, which cells to score, and the engine settings.
  */
-import type { BenchmarkStore } from '../benchmarks/store.js';
-import type { BackendName } from '../engine/backend.js';
-import type { PublishedTable } from '../report/published.js';
-import type { CellSelection } from '../scoring/cell-selection.js';
+import type { BenchmarkStore } from '../benchmarks/store.ts';
+import type { BackendName } from '../engine/backend.ts';
+import type { PublishedTable } from '../report/published.ts';
+import type { CellSelection } from '../scoring/cell-selection.ts';
 
 export interface ExperimentContext {
   dataDir: string;
@@ -19,6 +19,8 @@ export interface ExperimentContext {
   /** Seeds of the image batch and of the weights (one run; the papers report one run too). */
   batchSeed: number;
   initSeed: number;
+  /** Overrides every proxy's reference batch size (quick runs and tests only; reports say so). */
+  batchSize?: number;
 }
 
 /** What an experiment hands back for the summary page. */

@@ -3,7 +3,7 @@
  * report names the dataset, split, budget and the release the values came from, because the
  * releases differ for ~2,400 NB201 cells and the papers did not all use the same one.
  */
-import type { BenchmarkStore, MetricQuery } from '../benchmarks/store.js';
+import type { BenchmarkStore, MetricQuery } from '../benchmarks/store.ts';
 
 export interface GroundTruth {
   /** e.g. 'cifar10-valid x-valid 200ep (nb201-v1_0)'. */

@@ -14,8 +14,8 @@
  * log-determinant needs float64, which tfjs lacks, so it is taken in JS (LU with pivoting).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { logAbsDet } from '../util/linalg.js';
-import type { ProxyDescriptor, ProxySettings } from './types.js';
+import { logAbsDet } from '../util/linalg.ts';
+import type { ProxyDescriptor, ProxySettings } from './types.ts';
 
 export const naswot: ProxyDescriptor<ProxySettings> = {
   name: 'naswot',

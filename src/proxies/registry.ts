@@ -1,7 +1,7 @@
 /** Every proxy by name. The CLI and the experiments look proxies up here. */
-import { DataError } from '../util/errors.js';
-import { naswot } from './naswot.js';
-import type { ProxyDescriptor, ProxySettings } from './types.js';
+import { DataError } from '../util/errors.ts';
+import { naswot } from './naswot.ts';
+import type { ProxyDescriptor, ProxySettings } from './types.ts';
 
 const PROXIES: readonly ProxyDescriptor<ProxySettings>[] = [naswot];
 

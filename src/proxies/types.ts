@@ -3,8 +3,8 @@
  * descriptor; adding a proxy touches that file and the registry's list, nothing else.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ImageBatch } from '../datasets/types.js';
-import type { NB201NetworkOptions, Network } from '../models/nb201-network.js';
+import type { ImageBatch } from '../datasets/types.ts';
+import type { NB201NetworkOptions, Network } from '../models/nb201-network.ts';
 
 export interface ProxyNeeds {
   /** Needs a batch of real images (false: data-free, e.g. synflow). */

@@ -79,9 +79,9 @@ export interface CorrelationRow {
 export function buildCorrelationRows(entries: readonly CorrelationEntry[]): CorrelationRow[] {
   return entries.map((e) => {
     const notes = [...(e.notes ?? [])];
-    if (e.result.reason !== undefined) notes.push(`undefined: ${e.result.reason}`);
+    if (e.result.reason !== undefined) notes.push(`no value: ${e.result.reason}`);
     const pub = e.published ?? null;
-    if (pub?.nArchs != null && pub.nArchs !== e.result.n) {
+    if (pub?.nArchs != null && e.result.n > 0 && pub.nArchs !== e.result.n) {
       notes.push(`published over ${pub.nArchs} cells, ours over ${e.result.n}`);
     }
     const ours = e.result.value;

@@ -3,9 +3,9 @@
  * The sample reuses the seeded without-replacement selection of the image batches
  * (src/datasets/batch.ts), so a (size, seed) pair names the same cells on every machine.
  */
-import { selectIndices } from '../datasets/batch.js';
-import { NB201_NUM_CELLS } from '../spaces/nb201.js';
-import { DataError } from '../util/errors.js';
+import { selectIndices } from '../datasets/batch.ts';
+import { NB201_NUM_CELLS } from '../spaces/nb201.ts';
+import { DataError } from '../util/errors.ts';
 
 export type CellSelection = { kind: 'list'; cells: number[] } | { kind: 'sample'; size: number; seed: number } | { kind: 'all' };
 

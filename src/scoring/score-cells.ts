@@ -10,14 +10,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { initBackend, type BackendInfo, type BackendName } from '../engine/backend.js';
-import { runPool } from '../engine/worker-pool.js';
-import { getProxy } from '../proxies/registry.js';
-import { openScoreCache, scoreStatus, type CachedScore } from '../results/score-cache.js';
-import { archStringFromIndex } from '../spaces/nb201-index.js';
-import { createProgress } from '../util/progress.js';
-import { batchId, decodeScore, type ScoreJob, type ScoreTask, type ScoreTaskResult, type WorkerSetup } from './score-job.js';
-import { NUM_CLASSES } from './score-one.js';
+import { initBackend, type BackendInfo, type BackendName } from '../engine/backend.ts';
+import { runPool } from '../engine/worker-pool.ts';
+import { getProxy } from '../proxies/registry.ts';
+import { openScoreCache, scoreStatus, type CachedScore } from '../results/score-cache.ts';
+import { archStringFromIndex } from '../spaces/nb201-index.ts';
+import { createProgress } from '../util/progress.ts';
+import { batchId, decodeScore, type ScoreJob, type ScoreTask, type ScoreTaskResult, type WorkerSetup } from './score-job.ts';
+import { NUM_CLASSES } from './score-one.ts';
 
 export interface ScoreCellsOptions {
   /** Cells to score (NB201 indices). */

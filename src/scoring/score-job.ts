@@ -3,9 +3,9 @@
  * description keys the score cache, so two runs share cached scores exactly when they would
  * compute the same numbers.
  */
-import type { DatasetName } from '../datasets/types.js';
-import type { BackendName } from '../engine/backend.js';
-import type { ProxySettings } from '../proxies/types.js';
+import type { DatasetName } from '../datasets/types.ts';
+import type { BackendName } from '../engine/backend.ts';
+import type { ProxySettings } from '../proxies/types.ts';
 
 export interface ScoreJob {
   space: 'nb201';

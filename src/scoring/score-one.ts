@@ -3,14 +3,14 @@
  * proxy, free the tensors. Shared by the worker processes and by single-process runs/tests.
  */
 import * as tf from '@tensorflow/tfjs';
-import { selectBatch } from '../datasets/batch.js';
-import { loadImageSet } from '../datasets/load.js';
-import type { DatasetName, ImageBatch } from '../datasets/types.js';
-import { getProxy } from '../proxies/registry.js';
-import type { ScoreJob } from './score-job.js';
-import { buildNB201Network } from '../models/nb201-network.js';
-import type { ProxyDescriptor, ProxySettings } from '../proxies/types.js';
-import { cellFromIndex } from '../spaces/nb201-index.js';
+import { selectBatch } from '../datasets/batch.ts';
+import { loadImageSet } from '../datasets/load.ts';
+import type { DatasetName, ImageBatch } from '../datasets/types.ts';
+import { getProxy } from '../proxies/registry.ts';
+import type { ScoreJob } from './score-job.ts';
+import { buildNB201Network } from '../models/nb201-network.ts';
+import type { ProxyDescriptor, ProxySettings } from '../proxies/types.ts';
+import { cellFromIndex } from '../spaces/nb201-index.ts';
 
 export interface ScoreContext {
   proxy: ProxyDescriptor<ProxySettings>;

@@ -1,10 +1,10 @@
 /**
  * Worker process of the scoring pool: loads the image batch once, then scores cells one by one.
  */
-import { serveTasks } from '../engine/worker-serve.js';
-import type { ScoreTask, ScoreTaskResult, WorkerSetup } from './score-job.js';
-import { encodeScore } from './score-job.js';
-import { contextFor, scoreNB201Cell, type ScoreContext } from './score-one.js';
+import { serveTasks } from '../engine/worker-serve.ts';
+import type { ScoreTask, ScoreTaskResult, WorkerSetup } from './score-job.ts';
+import { encodeScore } from './score-job.ts';
+import { contextFor, scoreNB201Cell, type ScoreContext } from './score-one.ts';
 
 serveTasks<ScoreTask, ScoreTaskResult, ScoreContext>(
   async (task, ctx) => {

@@ -8,7 +8,7 @@
  * uniformly without replacement within a run, with a seeded generator so runs are reproducible.
  * Cells whose score is not finite are never chosen by the proxy (they are not in the pool).
  */
-import { createPrng } from '../stats/prng.js';
+import { createPrng } from '../stats/prng.ts';
 
 export interface SearchPool {
   /** Proxy score per pool cell (finite). */

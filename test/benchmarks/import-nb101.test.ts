@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectNB101Source, importNB101 } from '../../src/benchmarks/import-nb101.js';
-import { BenchmarkStore } from '../../src/benchmarks/store.js';
-import { NB101_OP_CODES } from '../../src/benchmarks/store-layout.js';
-import { dataFile } from '../helpers/data.js';
+import { detectNB101Source, importNB101 } from '../../src/benchmarks/import-nb101.ts';
+import { BenchmarkStore } from '../../src/benchmarks/store.ts';
+import { NB101_OP_CODES } from '../../src/benchmarks/store-layout.ts';
+import { dataFile } from '../helpers/data.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nasrepro-import-nb101-'));
 

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { importNB201 } from '../../src/benchmarks/import-nb201.js';
-import { BenchmarkStore } from '../../src/benchmarks/store.js';
-import { dataFile } from '../helpers/data.js';
+import { importNB201 } from '../../src/benchmarks/import-nb201.ts';
+import { BenchmarkStore } from '../../src/benchmarks/store.ts';
+import { dataFile } from '../helpers/data.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nasrepro-import-csv-'));
 let store: BenchmarkStore;

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BenchmarkStore } from '../../src/benchmarks/store.js';
-import { StoreBuilder } from '../../src/benchmarks/store-writer.js';
-import { DataError } from '../../src/util/errors.js';
+import { BenchmarkStore } from '../../src/benchmarks/store.ts';
+import { StoreBuilder } from '../../src/benchmarks/store-writer.ts';
+import { DataError } from '../../src/util/errors.ts';
 
 const source = { origin: 'test', path: '/x', format: 'synthetic', sha256: '0'.repeat(64), bytes: 0 };
 

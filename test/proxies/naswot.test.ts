@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildNB201Network } from '../../src/models/nb201-network.js';
-import { naswot, naswotKernel } from '../../src/proxies/naswot.js';
-import type { ImageBatch } from '../../src/datasets/types.js';
+import { buildNB201Network } from '../../src/models/nb201-network.ts';
+import { naswot, naswotKernel } from '../../src/proxies/naswot.ts';
+import type { ImageBatch } from '../../src/datasets/types.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -98,7 +98,7 @@ describe('correlation table', () => {
       },
     ]);
     expect(row.delta).toBeNull();
-    expect(row.notes).toBe('undefined: all 500 x values are tied (x is constant); published over 1000 cells, ours over 500');
+    expect(row.notes).toBe('no value: all 500 x values are tied (x is constant); published over 1000 cells, ours over 500');
     const csv = parse(correlationTableCsv([row]), { columns: true }) as Record<string, string>[];
     expect(csv[0].ours).toBe('NaN');
     expect(csv[0].delta).toBe('n/a');

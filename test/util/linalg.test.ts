@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logAbsDet } from '../../src/util/linalg.js';
+import { logAbsDet } from '../../src/util/linalg.ts';
 
 describe('logAbsDet', () => {
   it('matches determinants worked by hand', () => {

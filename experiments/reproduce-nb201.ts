@@ -1,0 +1,145 @@
+/**
+ * `make reproduce-nb201`: regenerates the NB201 tables of the papers into results/nb201/.
+ *
+ *   node --import tsx experiments/reproduce-nb201.ts --data DIR [--full | --sample N] [...]
+ *
+ * 1. The store: `--store`, else <store-dir>/nb201.h5, imported from DATA/nb201/nb201-accuracies.csv
+ *    when missing (the table that has both ground truths the papers used: NB201 v1.0
+ *    cifar10-valid and NATS-Bench; pass --store to use a store from the official .pth instead).
+ * 2. Every NB201 experiment in experiments/ (today: NASWOT), which score cells through the score
+ *    cache (a rerun, or a run after a kill, recomputes nothing it already has).
+ * 3. results/nb201/README.md with every table, the settings, the data's provenance and wall time.
+ *
+ * Default size: 1,000 sampled cells (the NASWOT paper's count), about 17 minutes on 2 cores with
+ * the wasm backend; FULL=1 scores all 15,625.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { importNB201 } from '../src/benchmarks/import-nb201.ts';
+import { BenchmarkStore } from '../src/benchmarks/store.ts';
+import type { BackendName } from '../src/engine/backend.ts';
+import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
+import { PublishedTable } from '../src/report/published.ts';
+import { DEFAULT_CACHE_DIR } from '../src/results/score-cache.ts';
+import { describeSelection, type CellSelection } from '../src/scoring/cell-selection.ts';
+import { writeFileAtomic } from '../src/util/atomic-file.ts';
+import { DataError } from '../src/util/errors.ts';
+import * as naswot from './nb201-naswot.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const EXPERIMENTS: Array<{ run(ctx: ExperimentContext): Promise<ExperimentOutput> }> = [naswot];
+export const DEFAULT_SAMPLE = 1000;
+
+interface Options {
+  data: string;
+  storeDir: string;
+  store?: string;
+  full?: boolean;
+  sample: string;
+  sampleSeed: string;
+  cells?: string;
+  batch?: string;
+  workers?: string;
+  backend?: string;
+  out: string;
+  cacheDir: string;
+}
+
+async function openOrImportStore(o: Options): Promise<BenchmarkStore> {
+  const file = o.store ?? path.join(o.storeDir, 'nb201.h5');
+  if (!existsSync(file)) {
+    if (o.store) throw new DataError('store not found', { file });
+    const csv = path.join(o.data, 'nb201', 'nb201-accuracies.csv');
+    if (!existsSync(csv)) {
+      throw new DataError(
+        `no NB201 store and no table to build it from: put nb201-accuracies.csv in ${path.dirname(csv)}/ ` +
+          'or import an official file with `nasrepro import nb201 SRC --out ' + file + '` (see README)',
+        { file: csv },
+      );
+    }
+    process.stderr.write(`importing ${csv} -> ${file}\n`);
+    await importNB201(csv, file);
+  }
+  return BenchmarkStore.open(file);
+}
+
+function selection(o: Options): CellSelection {
+  if (o.cells) return { kind: 'list', cells: o.cells.split(',').map(Number) };
+  if (o.full) return { kind: 'all' };
+  return { kind: 'sample', size: Number(o.sample), seed: Number(o.sampleSeed) };
+}
+
+export async function reproduceNB201(o: Options): Promise<string> {
+  const started = performance.now();
+  const store = await openOrImportStore(o);
+  try {
+    const ctx: ExperimentContext = {
+      dataDir: o.data,
+      store,
+      published: PublishedTable.load(path.join(REPO, 'reference', 'published.csv')),
+      selection: selection(o),
+      cacheDir: o.cacheDir,
+      outDir: o.out,
+      backend: o.backend as BackendName | undefined,
+      workers: o.workers ? Number(o.workers) : undefined,
+      batchSeed: 0,
+      initSeed: 0,
+      batchSize: o.batch ? Number(o.batch) : undefined,
+    };
+    const outputs: ExperimentOutput[] = [];
+    for (const e of EXPERIMENTS) outputs.push(await e.run(ctx));
+    const wall = (performance.now() - started) / 1000;
+    const sources = store.sources.map((s) => `- ${s.origin}: ${s.path} (${s.format}, sha256 ${s.sha256.slice(0, 16)}…)`);
+    const page = [
+      '# NAS-Bench-201 reproduction',
+      '',
+      `Generated ${new Date().toISOString()} by \`make reproduce-nb201\` in ${wall.toFixed(0)} s.`,
+      `Cells: ${describeSelection(ctx.selection)}. Data: ${path.resolve(o.data)}. Store: ${store.file}, from:`,
+      ...sources,
+      '',
+      'Correlations are signed; "published" is the paper\'s number (n/a where the paper printed none or its table could not be read);',
+      'delta = ours - published; CI = 95% percentile bootstrap over cells (1,000 resamples).',
+      '',
+      ...outputs.map((x) => x.markdown),
+    ].join('\n');
+    writeFileAtomic(path.join(o.out, 'README.md'), page);
+    writeFileAtomic(
+      path.join(o.out, 'run.json'),
+      `${JSON.stringify({ wallSeconds: wall, selection: ctx.selection, options: o, files: outputs.flatMap((x) => x.files) }, null, 2)}\n`,
+    );
+    return page;
+  } finally {
+    store.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const program = new Command()
+    .name('reproduce-nb201')
+    .description('regenerate the NB201 tables of the papers into results/nb201/')
+    .option('--data <dir>', 'data directory (benchmark files and images)', process.env.DATA ?? 'data')
+    .option('--store-dir <dir>', 'where the NB201 store is kept / created', 'data')
+    .option('--store <file>', 'use this store instead of <store-dir>/nb201.h5')
+    .option('--full', 'score all 15,625 cells')
+    .option('--sample <n>', 'cells to sample when not --full', String(DEFAULT_SAMPLE))
+    .option('--sample-seed <s>', 'seed of the cell sample', '0')
+    .option('--cells <list>', 'score exactly these cell indices (quick checks)')
+    .option('--batch <n>', "override the proxies' batch sizes (quick checks only)")
+    .option('--workers <n>', 'worker processes (default: number of cores)')
+    .option('--backend <name>', 'tensorflow, wasm or cpu (default: best available)')
+    .option('--out <dir>', 'results directory', 'results/nb201')
+    .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR);
+  program.parse();
+  try {
+    const page = await reproduceNB201(program.opts<Options>());
+    process.stdout.write(`${page}\n`);
+  } catch (e) {
+    if (e instanceof DataError) {
+      process.stderr.write(`reproduce-nb201: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

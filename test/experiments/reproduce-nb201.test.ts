@@ -1,0 +1,53 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { reproduceNB201 } from '../../experiments/reproduce-nb201.ts';
+import { DATA_DIR, dataFile } from '../helpers/data.ts';
+
+// The `make reproduce-nb201` pipeline end to end on a handful of cells at a small batch: import
+// the store, score with worker processes, correlate, write the tables; then again from the cache.
+describe('reproduce-nb201 (quick)', () => {
+  it('imports, scores, correlates and writes the tables; a rerun reuses every cached score', async () => {
+    dataFile('nb201', 'nb201-accuracies.csv');
+    const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-repro-'));
+    const cells = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const options = {
+      data: DATA_DIR,
+      storeDir: path.join(tmp, 'store'),
+      sample: '0',
+      sampleSeed: '0',
+      cells: cells.join(','),
+      batch: '8',
+      workers: '2',
+      out: path.join(tmp, 'results'),
+      cacheDir: path.join(tmp, 'cache'),
+    };
+    const page = await reproduceNB201(options);
+    expect(existsSync(path.join(tmp, 'store', 'nb201.h5'))).toBe(true);
+    expect(page).toContain('10 cells computed this run');
+
+    const rows = parse(readFileSync(path.join(tmp, 'results', 'naswot', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    const main = rows.find((r) => r.method === 'naswot' && r.metric === 'kendall_tau' && r.ground_truth.startsWith('cifar10-valid x-valid'))!;
+    expect(main.ground_truth).toBe('cifar10-valid x-valid 200ep (nb201-v1_0)');
+    expect(Number(main.n)).toBe(10);
+    expect(Number(main.published)).toBe(0.574);
+    expect(Math.abs(Number(main.ours))).toBeLessThanOrEqual(1);
+    expect(Number(main.delta)).toBeCloseTo(Number(main.ours) - 0.574, 5);
+    // datasets without images get a row that says so, never a number
+    const c100 = rows.find((r) => r.dataset === 'cifar100' && r.metric === 'kendall_tau')!;
+    expect(c100.ours).toBe('NaN');
+    expect(c100.notes).toMatch(/data not present/);
+
+    const scores = parse(readFileSync(path.join(tmp, 'results', 'naswot', 'scores-cifar10.csv')), { columns: true }) as Record<string, string>[];
+    expect(scores.map((r) => Number(r.index))).toEqual(cells);
+    for (const r of scores) expect(Number.isFinite(Number(r.score))).toBe(true);
+    expect(readFileSync(path.join(tmp, 'results', 'README.md'), 'utf8')).toContain('### Table 2(a)');
+
+    const again = await reproduceNB201(options);
+    expect(again).toContain('0 cells computed this run');
+    const rows2 = parse(readFileSync(path.join(tmp, 'results', 'naswot', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    expect(rows2.find((r) => r.method === 'naswot' && r.metric === 'kendall_tau')!.ours).toBe(main.ours);
+  });
+});
