@@ -140,6 +140,18 @@ export async function run(ctx: ExperimentContext): Promise<ExperimentOutput> {
         }
         const y = valuesAt(truth.values, cells);
         correlation.push(entry(ctx, ds, gt, metric, truth.label, scores, y, backend, scored.wallSeconds, failed));
+        if (gt.published && scores.some((v) => v === -Infinity)) {
+          // log|det K| = -Infinity is exact, not a failure: K is singular when every ReLU sees the
+          // same code for all images (cells whose output is cut off by `none` edges). We exclude
+          // non-finite scores everywhere; the reference keeps -inf and so ranks these cells last
+          // (tied). This row shows that variant, so the two conventions can be compared.
+          const finiteMin = Math.min(...scores.filter(Number.isFinite));
+          const lastRanked = scores.map((v) => (v === -Infinity ? finiteMin - 1 : v));
+          const r = entry(ctx, ds, gt, metric, truth.label, lastRanked, y, backend, scored.wallSeconds, failed);
+          r.method = `${METHOD} (-inf ranked last)`;
+          r.notes = [...(r.notes ?? []), 'cells with log|det K| = -inf (singular K) kept as the lowest scores, as the reference does'];
+          correlation.push(r);
+        }
         if (gt.published) {
           // The same correlation over cells that compute different functions only (one per class).
           const keep = uniqueCellPositions(cells);

@@ -7,9 +7,10 @@
  * run is not recorded, so their seed is 'one-run'). When two sources give the same value slot
  * different numbers the import stops and names both, rather than letting the later file win.
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { crc32c, maskCrc32c } from '../io/tfrecord.ts';
 import { DataError } from '../util/errors.ts';
+import { readFileHead } from '../util/file-head.ts';
 import type { NB101Record } from './records.ts';
 import { readNB101Csv } from './nb101-csv.ts';
 import { readNB101Tfrecord } from './nb101-tfrecord.ts';
@@ -20,17 +21,11 @@ export type NB101SourceFormat = 'tfrecord' | 'csv';
 
 export function detectNB101Source(src: string): NB101SourceFormat {
   if (!existsSync(src)) throw new DataError('no such file', { file: src });
-  const head = Buffer.alloc(512);
-  const fd = openSync(src, 'r');
-  let n: number;
-  try {
-    n = readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
+  const head = readFileHead(src);
+  const n = head.length;
   // A TFRecord starts with a uint64 LE length followed by the masked CRC32C of those 8 bytes.
   if (n >= 12 && maskCrc32c(crc32c(head, 0, 8)) === head.readUInt32LE(8)) return 'tfrecord';
-  if (looksLikeCsvHeader(head.subarray(0, n))) return 'csv';
+  if (looksLikeCsvHeader(head)) return 'csv';
   throw new DataError('unrecognised NB101 source: neither a TFRecord file nor a CSV table', { file: src });
 }
 

@@ -7,9 +7,10 @@
  * shifted or whose strings are corrupt is refused instead of silently attaching accuracies to the
  * wrong cells.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../util/errors.ts';
+import { readFileHead } from '../util/file-head.ts';
 import { NB201_NUM_CELLS } from '../spaces/nb201.ts';
 import { archStringFromIndex, indexOfArchString } from '../spaces/nb201-index.ts';
 import type { NB201Record } from './records.ts';
@@ -29,17 +30,11 @@ export function detectNB201Source(src: string): NB201SourceFormat {
     if (existsSync(path.join(src, 'meta.pickle.pbz2'))) return 'nats-tss';
     throw new DataError('directory is not a NATS-tss "-simple" directory (no meta.pickle.pbz2)', { file: src });
   }
-  const head = Buffer.alloc(512);
-  const fd = openSync(src, 'r');
-  let n: number;
-  try {
-    n = readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
+  const head = readFileHead(src);
+  const n = head.length;
   if (n >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'pth'; // zip serialization
   if (n >= 2 && head[0] === 0x80) return 'pth'; // legacy serialization: starts with a pickle
-  if (looksLikeCsvHeader(head.subarray(0, n))) return 'csv';
+  if (looksLikeCsvHeader(head)) return 'csv';
   throw new DataError('unrecognised NB201 source: not a torch .pth (zip or legacy), a NATS-tss directory, or a CSV', {
     file: src,
   });

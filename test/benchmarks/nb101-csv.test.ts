@@ -7,6 +7,7 @@ import { DataError } from '../../src/util/errors.ts';
 import type { MetricValue, NB101Record } from '../../src/benchmarks/records.ts';
 import { NB101_CSV_SEED, detectNB101CsvLayout, readNB101Csv } from '../../src/benchmarks/nb101-csv.ts';
 import { readNB101Tfrecord } from '../../src/benchmarks/nb101-tfrecord.ts';
+import { errorOf } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nasrepro-nb101-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,16 +16,6 @@ async function readAll(file: string): Promise<{ records: NB101Record[]; layout: 
   const records: NB101Record[] = [];
   const s = await readNB101Csv(file, (r) => records.push(r));
   return { records, ...s };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 /** (split/metric/epochs) -> value, ignoring seed, for comparing sources. */

@@ -8,6 +8,7 @@ import { encodeTfrecord } from '../../src/io/tfrecord.ts';
 import type { NB101Record } from '../../src/benchmarks/records.ts';
 import { encodeModelMetrics, decodeModelMetrics, type NB101ModelMetrics } from '../../src/benchmarks/nb101-model-metrics.ts';
 import { readNB101Tfrecord } from '../../src/benchmarks/nb101-tfrecord.ts';
+import { errorOf } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nasrepro-nb101-tfrecord-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,16 +53,6 @@ async function readAll(file: string): Promise<{ records: NB101Record[]; summary:
   const records: NB101Record[] = [];
   const summary = await readNB101Tfrecord(file, (r) => records.push(r));
   return { records, summary };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('ModelMetrics decoding', () => {

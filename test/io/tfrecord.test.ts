@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dataFile } from '../helpers/data.ts';
 import { DataError } from '../../src/util/errors.ts';
 import { crc32c, encodeTfrecord, maskCrc32c, readTfrecord } from '../../src/io/tfrecord.ts';
+import { errorOf } from '../helpers/errors.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'nasrepro-tfrecord-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,16 +24,6 @@ async function readAll(file: string, chunkBytes?: number): Promise<{ payloads: B
     offsets.push(o);
   }, { chunkBytes });
   return { payloads, offsets };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DataError);
-    return e as DataError;
-  }
-  throw new Error('expected a DataError');
 }
 
 describe('crc32c', () => {
