@@ -5,12 +5,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { importNB101 } from '../src/benchmarks/import-nb101.ts';
-import { importNB201 } from '../src/benchmarks/import-nb201.ts';
-import { readNB201Pth } from '../src/benchmarks/nb201-pth.ts';
-import { initBackend, type BackendName } from '../src/engine/backend.ts';
-import { selectNB201Cells } from '../src/scoring/cell-selection.ts';
-import { contextFor, scoreNB201Cell } from '../src/scoring/score-one.ts';
+import type { BackendName } from '../src/engine/backend.ts';
+
+// Modules are imported per measurement: h5wasm alone holds ~600 MB resident once instantiated,
+// which would hide the pickle reader's own footprint in the read-pth measurement.
 
 const [what, ...args] = process.argv.slice(2);
 const out = path.join(mkdtempSync(path.join(tmpdir(), 'nasrepro-bench-')), 'store.h5');
@@ -18,15 +16,46 @@ const t0 = performance.now();
 let extra: Record<string, unknown> = {};
 
 if (what === 'import-nb201') {
+  const { importNB201 } = await import('../src/benchmarks/import-nb201.ts');
   extra = { ...(await importNB201(args[0]!, out)) };
 } else if (what === 'read-pth') {
   // Reading only (no store): the pickle VM's own footprint on a .pth.
-  const s = await readNB201Pth(args[0]!, () => {});
-  extra = { archs: s.recordCount, maxMemoSize: s.pickle.maxMemoSize, promoted: s.pickle.promoted };
+  const { readNB201Pth } = await import('../src/benchmarks/nb201-pth.ts');
+  // Keep what an importer keeps per architecture (its metric rows), as the store builder would.
+  const kept: unknown[] = [];
+  const s = await readNB201Pth(args[0]!, (r) => kept.push(r.metrics));
+  (globalThis as { gc?: () => void }).gc?.();
+  extra = {
+    heapAfterGcMB: process.memoryUsage().heapUsed / 2 ** 20,
+    keptRecords: kept.length, archs: s.recordCount, maxMemoSize: s.pickle.maxMemoSize, promoted: s.pickle.promoted };
+} else if (what === 'query') {
+  // Open + query latency of a store built from the given NB201 source (the build is not timed).
+  const { importNB201 } = await import('../src/benchmarks/import-nb201.ts');
+  const { BenchmarkStore } = await import('../src/benchmarks/store.ts');
+  await importNB201(args[0]!, out);
+  let t = performance.now();
+  const store = await BenchmarkStore.open(out);
+  const openMs = performance.now() - t;
+  const q = { dataset: 'cifar10-valid', split: 'x-valid', epochs: 200 };
+  t = performance.now();
+  store.value(123, q);
+  const firstQueryMs = performance.now() - t;
+  store.column(q); // what an experiment does: read the column once
+  const n = 100_000;
+  t = performance.now();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += store.value((i * 7919) % store.size, q);
+  const queryUs = ((performance.now() - t) * 1000) / n;
+  store.close();
+  extra = { openMs, firstQueryMs, queryUs, checksum: sum };
 } else if (what === 'import-nb101') {
+  const { importNB101 } = await import('../src/benchmarks/import-nb101.ts');
   extra = { ...(await importNB101(args, out)) };
 } else if (what === 'naswot') {
   const [backend, count, dataDir] = args as [BackendName, string, string];
+  const { initBackend } = await import('../src/engine/backend.ts');
+  const { selectNB201Cells } = await import('../src/scoring/cell-selection.ts');
+  const { contextFor, scoreNB201Cell } = await import('../src/scoring/score-one.ts');
   const info = await initBackend(backend);
   const ctx = contextFor({ space: 'nb201', proxy: 'naswot', settings: { batchSize: 128 }, dataset: 'cifar10', batchSeed: 0, initSeed: 0, dataDir });
   const cells = selectNB201Cells({ kind: 'sample', size: Number(count), seed: 1 });

@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 
+/** Resident memory of an instantiated h5wasm module (measured: ~610 MB above a bare tsx process). */
+const H5WASM_MB = 610;
 const DATA = path.resolve(process.env.DATA ?? 'data');
 const QUICK = process.env.QUICK === '1';
 
@@ -22,7 +24,7 @@ interface Row {
 
 function measure(...args: string[]): Row | undefined {
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/measure-one.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/measure-one.ts', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop()!) as Row;
   } catch (e) {
     process.stderr.write(`bench: ${args.join(' ')} failed: ${(e as Error).message}\n`);
@@ -42,6 +44,16 @@ const nb201 = path.join(DATA, 'nb201');
 for (const src of ['nb201-accuracies.csv', 'NAS-Bench-201-sample-legacy.pth', 'NATS-tss-v1_0-3ffb9-simple']) {
   if (existsSync(path.join(nb201, src))) add(measure('import-nb201', path.join(nb201, src)));
 }
+if (existsSync(path.join(nb201, 'nb201-accuracies.csv'))) {
+  const q = measure('query', path.join(nb201, 'nb201-accuracies.csv'));
+  if (q) {
+    rows.push(q);
+    process.stdout.write(
+      `query          store open ${(q.openMs as number).toFixed(1)} ms, first query ${(q.firstQueryMs as number).toFixed(3)} ms (one-element read), ` +
+        `then ${(q.queryUs as number).toFixed(2)} µs per query\n`,
+    );
+  }
+}
 // The pickle VM's footprint against the number of architectures, on two generated .pth files in
 // the official layout (3 and 150 cells): the slope is what each further architecture keeps.
 const small = measure('read-pth', 'test/fixtures/nb201/nb201-small-legacy.pth');
@@ -60,13 +72,16 @@ if (existsSync(path.join(DATA, 'cifar10'))) {
 let extrapolation: Record<string, number> | undefined;
 if (small && many) {
   const archs = (many.archs as number) - (small.archs as number);
-  const perArchMB = (many.maxRssMB - small.maxRssMB) / archs;
+  // What each further architecture keeps: the growth of the live heap after a full GC (peak RSS
+  // also moves with when V8 chooses to collect, which is noise at this size).
+  const perArchMB = ((many.heapAfterGcMB as number) - (small.heapAfterGcMB as number)) / archs;
   extrapolation = {
     perArchKB: perArchMB * 1024,
     // The store builder for the full file: one float64 per (column, seed, row). v1_1 has about
     // 4 datasets x 4 splits x 3 metrics x 2 budgets x 4 seed slots ~ 400 columns.
     builderMB: (400 * 15625 * 8) / 2 ** 20,
-    fullPthPeakMB: many.maxRssMB + perArchMB * (15625 - (many.archs as number)) + (400 * 15625 * 8) / 2 ** 20,
+    // h5wasm's own resident heap, measured by the import rows (it is there for any import).
+    fullPthPeakMB: many.maxRssMB + perArchMB * (15625 - (many.archs as number)) + (400 * 15625 * 8) / 2 ** 20 + H5WASM_MB,
   };
   process.stdout.write(
     `\n.pth import memory: ${extrapolation.perArchKB.toFixed(2)} KB per further architecture; ` +
