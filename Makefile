@@ -1,5 +1,6 @@
 # nasrepro: every target installs what it needs (npm ci) first.
 #   make reproduce-nb201 [DATA=data] [FULL=1]   regenerate the NB201 tables into results/nb201/
+#   make reproduce-nb101 [DATA=data] [FULL=1]   regenerate the NB101 tables into results/nb101/
 #   make test [DATA=data]                        the test suite (CI: DATA=../shared/data)
 #   make bench [DATA=data]                       speed and memory measurements
 DATA ?= data
@@ -8,10 +9,10 @@ FULL ?=
 NPM_STAMP := node_modules/.nasrepro-install-stamp
 TSX := node --import tsx
 
-.PHONY: install test typecheck bench reproduce-nb201 clean-results help
+.PHONY: install test typecheck bench reproduce-nb201 reproduce-nb101 clean-results help
 
 help:
-	@sed -n '1,5p' Makefile
+	@sed -n '1,6p' Makefile
 
 install: $(NPM_STAMP)
 
@@ -31,6 +32,9 @@ bench: $(NPM_STAMP)
 
 reproduce-nb201: $(NPM_STAMP)
 	$(TSX) experiments/reproduce-nb201.ts --data $(DATA) --store-dir $(STORE_DIR) $(if $(FULL),--full,)
+
+reproduce-nb101: $(NPM_STAMP)
+	$(TSX) experiments/reproduce-nb101.ts --data $(DATA) --store-dir $(STORE_DIR) $(if $(FULL),--full,)
 
 clean-results:
 	rm -rf results/nb201 results/nb101 results/cache

@@ -55,13 +55,13 @@ if (what === 'import-nb201') {
   const [backend, count, dataDir] = args as [BackendName, string, string];
   const { initBackend } = await import('../src/engine/backend.ts');
   const { selectNB201Cells } = await import('../src/scoring/cell-selection.ts');
-  const { contextFor, scoreNB201Cell } = await import('../src/scoring/score-one.ts');
+  const { contextFor, scoreCell } = await import('../src/scoring/score-one.ts');
   const info = await initBackend(backend);
   const ctx = contextFor({ space: 'nb201', proxy: 'naswot', settings: { batchSize: 128 }, dataset: 'cifar10', batchSeed: 0, initSeed: 0, dataDir });
   const cells = selectNB201Cells({ kind: 'sample', size: Number(count), seed: 1 });
-  await scoreNB201Cell(cells[0]!, ctx); // warm-up: kernel set-up, first allocations
+  await scoreCell({ key: String(cells[0]) }, ctx); // warm-up: kernel set-up, first allocations
   const started = performance.now();
-  for (const c of cells) await scoreNB201Cell(c, ctx);
+  for (const c of cells) await scoreCell({ key: String(c) }, ctx);
   const seconds = (performance.now() - started) / 1000;
   extra = { backend: `${info.name} ${info.version}`, cells: cells.length, cellsPerSecond: cells.length / seconds };
 }

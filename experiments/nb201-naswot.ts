@@ -28,10 +28,10 @@ import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, 
 import { buildSearchRows, searchTableMarkdown, writeSearchTable, type SearchEntry } from '../src/report/search-table.ts';
 import { getProxy } from '../src/proxies/registry.ts';
 import { describeSelection, selectNB201Cells } from '../src/scoring/cell-selection.ts';
-import { scoreCells, type ScoredCell } from '../src/scoring/score-cells.ts';
+import { nb201Tasks, scoreCells, type ScoredCell } from '../src/scoring/score-cells.ts';
 import { nSampleSearch, type Selector } from '../src/search/n-sample-search.ts';
 import { prunedNB201Key } from '../src/spaces/nb201-canonical.ts';
-import { cellFromIndex } from '../src/spaces/nb201-index.ts';
+import { archStringFromIndex, cellFromIndex } from '../src/spaces/nb201-index.ts';
 import { bootstrapCI, correlate, meanStd, type CorrelationMetric } from '../src/stats/index.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { existsSync } from 'node:fs';
@@ -115,7 +115,7 @@ export async function run(ctx: ExperimentContext): Promise<ExperimentOutput> {
     }
     const scored = await scoreCells(
       { space: 'nb201', proxy: proxy.name, settings, dataset: ds.images, batchSeed: ctx.batchSeed, initSeed: ctx.initSeed, dataDir: ctx.dataDir },
-      { cells, cacheDir: ctx.cacheDir, backend: ctx.backend, workers: ctx.workers, label: `naswot ${ds.images}` },
+      { cells: nb201Tasks(cells), cacheDir: ctx.cacheDir, backend: ctx.backend, workers: ctx.workers, label: `naswot ${ds.images}` },
     );
     const backend = `${scored.backend.name} ${scored.backend.version}`;
     const scores = Float64Array.from(scored.cells, (c) => c.score);
@@ -296,6 +296,9 @@ function pick(v: Float64Array, positions: readonly number[]): Float64Array {
 function writeScores(file: string, cells: ScoredCell[], ctx: ExperimentContext, ds: DatasetSpec): void {
   const truths = ds.correlations.map((gt) => groundTruth(ctx.store, gt.query));
   const columns = ['index', 'arch', 'score', 'status', 'seconds', ...truths.map((t) => t.label)];
-  const rows = cells.map((c) => [c.index, c.arch, c.score, c.status, c.seconds, ...truths.map((t) => ('values' in t ? t.values[c.index] : ''))]);
+  const rows = cells.map((c) => {
+    const index = Number(c.key);
+    return [index, archStringFromIndex(index), c.score, c.status, c.seconds, ...truths.map((t) => ('values' in t ? t.values[index] : ''))];
+  });
   writeFileAtomic(file, stringify(rows, { header: true, columns }));
 }

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { DataError } from '../util/errors.ts';
 import { registerImport } from './import.ts';
+import { registerNB101 } from './nb101.ts';
 import { registerQuery } from './query.ts';
 import { registerScore } from './score.ts';
 import { registerStoreInfo } from './store-info.ts';
@@ -16,6 +17,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerImport(program);
+registerNB101(program);
 registerQuery(program);
 registerScore(program);
 registerStoreInfo(program);

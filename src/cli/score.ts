@@ -9,7 +9,8 @@ import type { BackendName } from '../engine/backend.ts';
 import { getProxy, proxyNames } from '../proxies/registry.ts';
 import { DEFAULT_CACHE_DIR } from '../results/score-cache.ts';
 import { describeSelection, selectNB201Cells, type CellSelection } from '../scoring/cell-selection.ts';
-import { scoreCells } from '../scoring/score-cells.ts';
+import { nb201Tasks, scoreCells } from '../scoring/score-cells.ts';
+import { archStringFromIndex } from '../spaces/nb201-index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { DataError } from '../util/errors.ts';
 
@@ -78,12 +79,12 @@ export function registerScore(program: Command): void {
         dataDir: o.data,
       };
       const result = await scoreCells(job, {
-        cells: selectNB201Cells(sel),
+        cells: nb201Tasks(selectNB201Cells(sel)),
         cacheDir: o.cacheDir,
         backend: o.backend as BackendName | undefined,
         workers: o.workers ? int('workers', o.workers) : undefined,
       });
-      const rows = result.cells.map((c) => ({ index: c.index, arch: c.arch, score: c.score, status: c.status, seconds: c.seconds }));
+      const rows = result.cells.map((c) => ({ index: Number(c.key), arch: archStringFromIndex(Number(c.key)), score: c.score, status: c.status, seconds: c.seconds }));
       writeFileAtomic(o.out, stringify(rows, { header: true, columns: ['index', 'arch', 'score', 'status', 'seconds'] }));
       const sidecar = {
         job,

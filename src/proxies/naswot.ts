@@ -21,6 +21,7 @@ export const naswot: ProxyDescriptor<ProxySettings> = {
   name: 'naswot',
   description: 'NASWOT log|det K| of binary ReLU-input codes (Mellor et al. 2021; BayesWatch/nas-without-training)',
   needs: { images: true, labels: false, gradients: false },
+  spaces: ['nb201', 'nb101'],
   defaults: { batchSize: 128 },
   network: () => ({ C: 16, N: 5, numClasses: 1, bn: 'standard' }),
   score(network, batch, _settings, engine) {

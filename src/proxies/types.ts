@@ -26,6 +26,11 @@ export interface ProxyDescriptor<S extends ProxySettings = ProxySettings> {
   /** One line for `--help` and reports, naming the reference it follows. */
   description: string;
   needs: ProxyNeeds;
+  /**
+   * Spaces whose networks the proxy can score (default ['nb201']). A proxy listing 'nb101' must
+   * use only what every cell network has (src/models/network.ts: params, reluNames, apply).
+   */
+  spaces?: readonly ('nb201' | 'nb101')[];
   defaults: S;
   /**
    * The network variant this proxy scores, given the dataset's class count (e.g. NASWOT uses one

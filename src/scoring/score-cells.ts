@@ -14,14 +14,18 @@ import { initBackend, type BackendInfo, type BackendName } from '../engine/backe
 import { runPool } from '../engine/worker-pool.ts';
 import { getProxy } from '../proxies/registry.ts';
 import { openScoreCache, scoreStatus, type CachedScore } from '../results/score-cache.ts';
-import { archStringFromIndex } from '../spaces/nb201-index.ts';
 import { createProgress } from '../util/progress.ts';
 import { batchId, decodeScore, type ScoreJob, type ScoreTask, type ScoreTaskResult, type WorkerSetup } from './score-job.ts';
-import { NUM_CLASSES } from './score-one.ts';
+import { NB101_CPU_STEM_CHANNELS, NUM_CLASSES } from './score-one.ts';
+
+/** NB201 cells by index, as score tasks. */
+export function nb201Tasks(indices: readonly number[]): ScoreTask[] {
+  return indices.map((i) => ({ key: String(i) }));
+}
 
 export interface ScoreCellsOptions {
-  /** Cells to score (NB201 indices). */
-  cells: readonly number[];
+  /** Cells to score: `nb201Tasks(indices)` for NB201; hash + spec for NB101. */
+  cells: readonly ScoreTask[];
   /** Score cache directory (default results/cache). */
   cacheDir: string;
   /** Backend to use; default: the best available (tensorflow > wasm > cpu). */
@@ -33,8 +37,8 @@ export interface ScoreCellsOptions {
 }
 
 export interface ScoredCell {
-  index: number;
-  arch: string;
+  /** The cache key: the NB201 index as a string, or the NB101 hash. */
+  key: string;
   /** NaN/Infinity for non-finite scores; NaN also for cells that failed (status 'error'). */
   score: number;
   status: CachedScore['status'];
@@ -62,13 +66,19 @@ export async function scoreCells(job: ScoreJob, options: ScoreCellsOptions): Pro
   const cache = openScoreCache(options.cacheDir, {
     space: job.space,
     proxy: job.proxy,
-    config: { settings: job.settings, network: proxy.network(NUM_CLASSES[job.dataset]), dataset: job.dataset },
+    config: {
+      settings: job.settings,
+      network: proxy.network(NUM_CLASSES[job.dataset]),
+      dataset: job.dataset,
+      ...(job.space === 'nb101' ? { nb101StemChannels: job.nb101StemChannels ?? NB101_CPU_STEM_CHANNELS } : {}),
+    },
     batch: batchId(job, proxy.needs.images),
     seed: job.initSeed,
     backend: backend.name,
   });
-  const todo = [...new Set(options.cells)].filter((i) => {
-    const c = cache.get(String(i));
+  const unique = [...new Map(options.cells.map((t) => [t.key, t])).values()];
+  const todo = unique.filter((t) => {
+    const c = cache.get(t.key);
     return c === undefined || c.status === 'error';
   });
   let failed = 0;
@@ -78,28 +88,27 @@ export async function scoreCells(job: ScoreJob, options: ScoreCellsOptions): Pro
       const setup: WorkerSetup = { job };
       const summary = await runPool<ScoreTask, ScoreTaskResult>({
         workerModule: WORKER_MODULE,
-        tasks: todo.map((index) => ({ index })),
+        tasks: todo,
         workers: Math.min(options.workers ?? availableParallelism(), todo.length),
         backend: backend.name,
         workerData: setup,
         onResult: (task, result) => {
           const score = decodeScore(result.score);
-          cache.put(String(task.index), { score, status: scoreStatus(score), seconds: result.seconds });
+          cache.put(task.key, { score, status: scoreStatus(score), seconds: result.seconds });
           progress.tick();
         },
         onFailure: (task, failure) => {
-          cache.put(String(task.index), { score: null, status: 'error', seconds: 0, error: `${failure.kind}: ${failure.message}` });
+          cache.put(task.key, { score: null, status: 'error', seconds: 0, error: `${failure.kind}: ${failure.message}` });
           progress.tick();
         },
       });
       failed = summary.failed.length;
       progress.done();
     }
-    const cells = [...new Set(options.cells)].map((index): ScoredCell => {
-      const c = cache.get(String(index))!;
+    const cells = unique.map((t): ScoredCell => {
+      const c = cache.get(t.key)!;
       return {
-        index,
-        arch: archStringFromIndex(index),
+        key: t.key,
         score: c.score ?? NaN,
         status: c.status,
         seconds: c.seconds,

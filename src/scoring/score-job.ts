@@ -6,9 +6,12 @@
 import type { DatasetName } from '../datasets/types.ts';
 import type { BackendName } from '../engine/backend.ts';
 import type { ProxySettings } from '../proxies/types.ts';
+import type { ModelSpec } from '../spaces/nb101.ts';
 
 export interface ScoreJob {
-  space: 'nb201';
+  space: 'nb201' | 'nb101';
+  /** NB101 stem channels (128 = the benchmark's network; 16 = the NASWOT code's, the CPU default). */
+  nb101StemChannels?: number;
   proxy: string;
   settings: ProxySettings;
   /** Images the proxy sees (ignored by data-free proxies). */
@@ -26,9 +29,13 @@ export interface WorkerSetup {
   job: ScoreJob;
 }
 
-/** One cell to score. */
+/**
+ * One cell to score: its cache key (the NB201 index as a string, or the NB101 module hash) and,
+ * for NB101, its spec (the worker has no store to look it up in).
+ */
 export interface ScoreTask {
-  index: number;
+  key: string;
+  nb101?: ModelSpec;
 }
 
 /** JSON cannot carry NaN or Infinity, so non-finite scores travel as strings. */

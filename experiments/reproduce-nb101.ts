@@ -1,0 +1,130 @@
+/**
+ * `make reproduce-nb101`: regenerates the NB101 tables into results/nb101/.
+ *
+ * 1. The store: `--store`, else <store-dir>/nb101.h5, imported when missing from every
+ *    .tfrecord and .csv file in DATA/nb101/ (official tfrecords and the CSV tables, merged).
+ * 2. The space store <store-dir>/nb101-space.h5 (from `nasrepro nb101 enumerate`, ~35 s) when it
+ *    exists, to join hash-only ground truth to matrices. FULL=1 creates it if missing.
+ * 3. Every NB101 experiment (today: NASWOT), then results/nb101/README.md.
+ * Default: 1,000 sampled cells at stem 16 (a few minutes on 2 cores); FULL=1: every cell with
+ * ground truth.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { importNB101 } from '../src/benchmarks/import-nb101.ts';
+import { writeNB101SpaceStore } from '../src/benchmarks/nb101-space-store.ts';
+import { BenchmarkStore } from '../src/benchmarks/store.ts';
+import type { BackendName } from '../src/engine/backend.ts';
+import { PublishedTable } from '../src/report/published.ts';
+import { DEFAULT_CACHE_DIR } from '../src/results/score-cache.ts';
+import { NB101_CPU_STEM_CHANNELS } from '../src/scoring/score-one.ts';
+import { writeFileAtomic } from '../src/util/atomic-file.ts';
+import { DataError } from '../src/util/errors.ts';
+import * as naswot from './nb101-naswot.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface NB101Options {
+  data: string;
+  storeDir: string;
+  store?: string;
+  full?: boolean;
+  sample: string;
+  sampleSeed: string;
+  stem: string;
+  batch?: string;
+  workers?: string;
+  backend?: string;
+  out: string;
+  cacheDir: string;
+}
+
+async function openOrImport(o: NB101Options): Promise<BenchmarkStore> {
+  const file = o.store ?? path.join(o.storeDir, 'nb101.h5');
+  if (!existsSync(file)) {
+    if (o.store) throw new DataError('store not found', { file });
+    const dir = path.join(o.data, 'nb101');
+    const sources = existsSync(dir)
+      ? readdirSync(dir).filter((f) => f.endsWith('.tfrecord') || f.endsWith('.csv')).sort().map((f) => path.join(dir, f))
+      : [];
+    if (sources.length === 0) {
+      throw new DataError('no NB101 store and no .tfrecord or .csv file to build it from (see README)', { file: dir });
+    }
+    process.stderr.write(`importing ${sources.join(', ')} -> ${file}\n`);
+    await importNB101(sources, file);
+  }
+  return BenchmarkStore.open(file);
+}
+
+export async function reproduceNB101(o: NB101Options): Promise<string> {
+  const started = performance.now();
+  const store = await openOrImport(o);
+  const spaceFile = path.join(o.storeDir, 'nb101-space.h5');
+  if (o.full && !existsSync(spaceFile)) {
+    process.stderr.write(`enumerating the NB101 space -> ${spaceFile}\n`);
+    await writeNB101SpaceStore(spaceFile);
+  }
+  const space = existsSync(spaceFile) ? await BenchmarkStore.open(spaceFile) : undefined;
+  try {
+    const out = await naswot.run({
+      dataDir: o.data,
+      store,
+      space,
+      published: PublishedTable.load(path.join(REPO, 'reference', 'published.csv')),
+      sample: o.full ? undefined : Number(o.sample),
+      sampleSeed: Number(o.sampleSeed),
+      stemChannels: Number(o.stem),
+      batchSize: o.batch ? Number(o.batch) : undefined,
+      cacheDir: o.cacheDir,
+      outDir: o.out,
+      backend: o.backend as BackendName | undefined,
+      workers: o.workers ? Number(o.workers) : undefined,
+    });
+    const wall = (performance.now() - started) / 1000;
+    const page = [
+      '# NAS-Bench-101 reproduction',
+      '',
+      `Generated ${new Date().toISOString()} by \`make reproduce-nb101\` in ${wall.toFixed(0)} s. Store: ${store.file}, from:`,
+      ...store.sources.map((s) => `- ${s.origin}: ${s.path} (${s.format}, sha256 ${s.sha256.slice(0, 16)}…)`),
+      '',
+      'Correlations are signed; delta = ours - published; CI = 95% percentile bootstrap over cells (1,000 resamples).',
+      '',
+      out.markdown,
+    ].join('\n');
+    writeFileAtomic(path.join(o.out, 'README.md'), page);
+    return page;
+  } finally {
+    store.close();
+    space?.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const program = new Command()
+    .name('reproduce-nb101')
+    .description('regenerate the NB101 tables into results/nb101/')
+    .option('--data <dir>', 'data directory', process.env.DATA ?? 'data')
+    .option('--store-dir <dir>', 'where the NB101 stores are kept / created', 'data')
+    .option('--store <file>', 'use this store instead of <store-dir>/nb101.h5')
+    .option('--full', 'every cell with ground truth (enumerates the space to join hash-only rows)')
+    .option('--sample <n>', 'cells to sample when not --full', '1000')
+    .option('--sample-seed <s>', 'seed of the cell sample', '0')
+    .option('--stem <c>', 'stem channels (128 = the benchmark network)', String(NB101_CPU_STEM_CHANNELS))
+    .option('--batch <n>', "override the proxies' batch sizes (quick checks only)")
+    .option('--workers <n>', 'worker processes (default: number of cores)')
+    .option('--backend <name>', 'tensorflow, wasm or cpu')
+    .option('--out <dir>', 'results directory', 'results/nb101')
+    .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR);
+  program.parse();
+  try {
+    process.stdout.write(`${await reproduceNB101(program.opts<NB101Options>())}\n`);
+  } catch (e) {
+    if (e instanceof DataError) {
+      process.stderr.write(`reproduce-nb101: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}

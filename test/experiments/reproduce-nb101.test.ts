@@ -1,0 +1,46 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { importNB101 } from '../../src/benchmarks/import-nb101.ts';
+import { readNB101Csv } from '../../src/benchmarks/nb101-csv.ts';
+import { StoreBuilder } from '../../src/benchmarks/store-writer.ts';
+import { reproduceNB101 } from '../../experiments/reproduce-nb101.ts';
+import { DATA_DIR, dataFile } from '../helpers/data.ts';
+
+// `make reproduce-nb101` end to end on a few cells at a small batch and stem. The ground truth is
+// the hash-only 20k table; its matrices come from a space store (here built from the 1k cells
+// with matrices instead of the 35 s full enumeration), so the join is exercised too.
+describe('reproduce-nb101 (quick)', () => {
+  it('joins hash-only ground truth to the space, scores, correlates and writes the table', async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-repro101-'));
+    const storeDir = path.join(tmp, 'store');
+    mkdirSync(storeDir);
+    await importNB101([dataFile('nb101', 'nb101-hash-accuracy-20k.csv')], path.join(storeDir, 'nb101.h5'));
+    const space = new StoreBuilder('nb101', 1024);
+    const withMatrix = new Set<string>();
+    await readNB101Csv(dataFile('nb101', 'nb101-cells-1k.csv'), (r) => {
+      space.setNB101Cell(space.row(r.hash), r.matrix!, r.ops!);
+      withMatrix.add(r.hash);
+    });
+    await space.write(path.join(storeDir, 'nb101-space.h5'), []);
+    const hashOnly = (parse(readFileSync(dataFile('nb101', 'nb101-hash-accuracy-20k.csv')), { columns: true }) as Record<string, string>[]).map((r) => r.key!);
+    const expectedJoined = hashOnly.filter((h) => withMatrix.has(h)).length;
+
+    const page = await reproduceNB101({
+      data: DATA_DIR, storeDir, sample: '6', sampleSeed: '0', stem: '4', batch: '8', workers: '2',
+      out: path.join(tmp, 'results'), cacheDir: path.join(tmp, 'cache'),
+    });
+    expect(expectedJoined).toBeGreaterThan(0);
+    expect(page).toContain(`Cells with ground truth and a matrix: ${expectedJoined} (${expectedJoined} hash-only rows joined`);
+    expect(page).toContain('6 computed this run');
+    const rows = parse(readFileSync(path.join(tmp, 'results', 'naswot', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    const tau = rows.find((r) => r.metric === 'kendall_tau')!;
+    expect(Number(tau.n)).toBe(6);
+    expect(Number(tau.published)).toBe(0.285);
+    expect(tau.ground_truth).toMatch(/valid 108ep, one training run \(nb101-csv\)/);
+    expect(tau.notes).toMatch(/stem 4 channels/);
+    expect(existsSync(path.join(tmp, 'results', 'naswot', 'scores-cifar10.csv'))).toBe(true);
+  });
+});
