@@ -112,12 +112,23 @@ export function relu(x: tf.Tensor4D, where: string, hook?: ReluHook): tf.Tensor4
 }
 
 /**
- * 3x3 average pool, stride 1, pad 1, count_include_pad=False (NB201's avg_pool_3x3). tf's 'same'
- * average pool divides each window by the number of in-bounds pixels, which is exactly
- * count_include_pad=False; for a 3x3 stride-1 window 'same' pads 1 on every side (tested by hand).
+ * 3x3 average pool, stride 1, pad 1, count_include_pad=False (NB201's avg_pool_3x3).
+ *
+ * Not tf.avgPool(x, 3, 1, 'same'): its forward pass divides each window by the in-bounds count
+ * (count_include_pad=False), but its gradient divides by the full 9, so every gradient through it
+ * is wrong next to the borders (tfjs 4.22; shown in test/proxies/zero-cost-forward.test.ts).
+ * Zero-padding, a 'valid' pool and a constant 9/count map give the same values and a correct
+ * gradient through ops tfjs differentiates properly.
  */
 export function avgPool3x3(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.avgPool(x, 3, 1, 'same');
+  const [, h, w] = x.shape;
+  const factor = new Float32Array(h * w);
+  for (let y = 0; y < h; y++) {
+    const rows = (y > 0 ? 1 : 0) + 1 + (y < h - 1 ? 1 : 0);
+    for (let z = 0; z < w; z++) factor[y * w + z] = 9 / (rows * ((z > 0 ? 1 : 0) + 1 + (z < w - 1 ? 1 : 0)));
+  }
+  const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  return tf.mul(tf.avgPool(padded, 3, 1, 'valid'), tf.tensor4d(factor, [1, h, w, 1])) as tf.Tensor4D;
 }
 
 /** 2x2 average pool, stride 2, no padding (the reduction block's shortcut). */

@@ -1,9 +1,17 @@
 /** Every proxy by name. The CLI and the experiments look proxies up here. */
 import { DataError } from '../util/errors.ts';
+import { fisher } from './fisher.ts';
+import { flops } from './flops.ts';
+import { gradNorm } from './grad-norm.ts';
+import { grasp } from './grasp.ts';
+import { jacobCov } from './jacob-cov.ts';
 import { naswot } from './naswot.ts';
+import { params } from './params.ts';
+import { snip } from './snip.ts';
+import { synflow } from './synflow.ts';
 import type { ProxyDescriptor, ProxySettings } from './types.ts';
 
-const PROXIES: readonly ProxyDescriptor<ProxySettings>[] = [naswot];
+const PROXIES: readonly ProxyDescriptor<ProxySettings>[] = [naswot, gradNorm, snip, fisher, params, flops, synflow, jacobCov, grasp];
 
 export function proxyNames(): string[] {
   return PROXIES.map((p) => p.name);

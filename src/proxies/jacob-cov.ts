@@ -1,0 +1,48 @@
+/**
+ * jacob_cov (Mellor et al. 2020 v1, "Neural Architecture Search without Training", as the
+ * zero-cost reference computes it: SamsungLabs/zero-cost-nas, measures/jacob_cov.py):
+ * - J = ∂(Σ of all outputs)/∂x for the batch (train mode, so BN couples the samples as in the
+ *   reference's y.backward(ones)), one row per sample (flattened; the reference flattens NCHW,
+ *   we NHWC: a permutation of the columns, which corrcoef does not see);
+ * - C = corrcoef(J) (float64), v = its eigenvalues;
+ * - score = -Σ (log(v + 1e-5) + 1/(v + 1e-5)).
+ * A slightly negative eigenvalue (below -1e-5) gives NaN, as numpy's log does; it is returned.
+ * Network: the reference's NB201 variant (cell BN without affine/running stats), real class
+ * count, batch 64. The forward is zcForward (correct avg_pool_3x3 input gradients).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ProxyDescriptor, ProxySettings } from './types.ts';
+import { batchTensor, zcForward } from './zero-cost-forward.ts';
+import { corrcoef, symmetricEigenvalues } from './zero-cost-linalg.ts';
+
+/** The reference's eval_score on a correlation matrix's eigenvalues. */
+export function jacobCovFromEigenvalues(v: ArrayLike<number>): number {
+  const k = 1e-5;
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += Math.log(v[i]! + k) + 1 / (v[i]! + k);
+  return -s;
+}
+
+export const jacobCov: ProxyDescriptor<ProxySettings> = {
+  name: 'jacob_cov',
+  description: 'jacob_cov: -Σ(log(v+k)+1/(v+k)) over eigenvalues of corrcoef of input Jacobians (Mellor et al. 2020 v1; SamsungLabs/zero-cost-nas)',
+  needs: { images: true, labels: false, gradients: true },
+  defaults: { batchSize: 64 },
+  network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'no-affine' }),
+  score(network, batch, _settings, engine) {
+    if (!batch) throw new Error('jacob_cov needs a batch of images');
+    const byName = new Map(network.params.map((p) => [p.name, p.variable as tf.Tensor]));
+    const x = batchTensor(engine, batch);
+    try {
+      const j = engine.tidy(() =>
+        engine.grad((t: tf.Tensor) => engine.sum(zcForward(engine, network, t as tf.Tensor4D, (name) => byName.get(name)!).logits))(x),
+      );
+      const values = j.dataSync();
+      j.dispose();
+      const n = batch.n;
+      return jacobCovFromEigenvalues(symmetricEigenvalues(corrcoef(values, n, values.length / n), n));
+    } finally {
+      x.dispose();
+    }
+  },
+};

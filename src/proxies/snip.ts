@@ -1,0 +1,20 @@
+/**
+ * SNIP (Lee et al., ICLR 2019) as the zero-cost reference computes it (SamsungLabs/zero-cost-nas,
+ * measures/snip.py): the gradient of the loss w.r.t. a multiplicative mask of ones on every conv
+ * and linear weight, in absolute value, i.e. Σ |∂L/∂w · w| over those weights; L the mean
+ * cross-entropy of one batch (64 for NB201), train mode, cell BN without affine/running stats.
+ */
+import type { ProxyDescriptor, ProxySettings } from './types.ts';
+import { sumOverWeightGrads } from './zero-cost-forward.ts';
+
+export const snip: ProxyDescriptor<ProxySettings> = {
+  name: 'snip',
+  description: 'snip: Σ |∂L/∂w · w| over conv/linear weights (Lee et al. 2019, as in SamsungLabs/zero-cost-nas)',
+  needs: { images: true, labels: true, gradients: true },
+  defaults: { batchSize: 64 },
+  network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'no-affine' }),
+  score(network, batch, _settings, engine) {
+    if (!batch) throw new Error('snip needs a batch of images');
+    return sumOverWeightGrads(engine, network, batch, (w, g) => engine.sum(engine.abs(engine.mul(w, g))));
+  },
+};
