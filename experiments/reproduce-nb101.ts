@@ -12,14 +12,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { importNB101 } from '../src/benchmarks/import-nb101.ts';
 import { writeNB101SpaceStore } from '../src/benchmarks/nb101-space-store.ts';
 import { BenchmarkStore } from '../src/benchmarks/store.ts';
 import type { BackendName } from '../src/engine/backend.ts';
 import { PublishedTable } from '../src/report/published.ts';
-import { DEFAULT_CACHE_DIR } from '../src/results/score-cache.ts';
 import { NB101_CPU_STEM_CHANNELS } from '../src/scoring/score-one.ts';
+import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as naswot from './nb101-naswot.ts';
@@ -102,29 +101,9 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const program = new Command()
-    .name('reproduce-nb101')
-    .description('regenerate the NB101 tables into results/nb101/')
-    .option('--data <dir>', 'data directory', process.env.DATA ?? 'data')
-    .option('--store-dir <dir>', 'where the NB101 stores are kept / created', 'data')
-    .option('--store <file>', 'use this store instead of <store-dir>/nb101.h5')
+  const program = reproduceCommand('nb101', 'regenerate the NB101 tables into results/nb101/')
     .option('--full', 'every cell with ground truth (enumerates the space to join hash-only rows)')
     .option('--sample <n>', 'cells to sample when not --full', '1000')
-    .option('--sample-seed <s>', 'seed of the cell sample', '0')
-    .option('--stem <c>', 'stem channels (128 = the benchmark network)', String(NB101_CPU_STEM_CHANNELS))
-    .option('--batch <n>', "override the proxies' batch sizes (quick checks only)")
-    .option('--workers <n>', 'worker processes (default: number of cores)')
-    .option('--backend <name>', 'tensorflow, wasm or cpu')
-    .option('--out <dir>', 'results directory', 'results/nb101')
-    .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR);
-  program.parse();
-  try {
-    process.stdout.write(`${await reproduceNB101(program.opts<NB101Options>())}\n`);
-  } catch (e) {
-    if (e instanceof DataError) {
-      process.stderr.write(`reproduce-nb101: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+    .option('--stem <c>', 'stem channels (128 = the benchmark network)', String(NB101_CPU_STEM_CHANNELS));
+  await runReproduction(program, reproduceNB101);
 }

@@ -16,14 +16,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { importNB201 } from '../src/benchmarks/import-nb201.ts';
 import { BenchmarkStore } from '../src/benchmarks/store.ts';
 import type { BackendName } from '../src/engine/backend.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
 import { PublishedTable } from '../src/report/published.ts';
-import { DEFAULT_CACHE_DIR } from '../src/results/score-cache.ts';
 import { describeSelection, type CellSelection } from '../src/scoring/cell-selection.ts';
+import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as naswot from './nb201-naswot.ts';
@@ -32,7 +31,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXPERIMENTS: Array<{ run(ctx: ExperimentContext): Promise<ExperimentOutput> }> = [naswot];
 export const DEFAULT_SAMPLE = 1000;
 
-interface Options {
+export interface Options {
   data: string;
   storeDir: string;
   store?: string;
@@ -116,30 +115,9 @@ export async function reproduceNB201(o: Options): Promise<string> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const program = new Command()
-    .name('reproduce-nb201')
-    .description('regenerate the NB201 tables of the papers into results/nb201/')
-    .option('--data <dir>', 'data directory (benchmark files and images)', process.env.DATA ?? 'data')
-    .option('--store-dir <dir>', 'where the NB201 store is kept / created', 'data')
-    .option('--store <file>', 'use this store instead of <store-dir>/nb201.h5')
+  const program = reproduceCommand('nb201', 'regenerate the NB201 tables of the papers into results/nb201/')
     .option('--full', 'score all 15,625 cells')
     .option('--sample <n>', 'cells to sample when not --full', String(DEFAULT_SAMPLE))
-    .option('--sample-seed <s>', 'seed of the cell sample', '0')
-    .option('--cells <list>', 'score exactly these cell indices (quick checks)')
-    .option('--batch <n>', "override the proxies' batch sizes (quick checks only)")
-    .option('--workers <n>', 'worker processes (default: number of cores)')
-    .option('--backend <name>', 'tensorflow, wasm or cpu (default: best available)')
-    .option('--out <dir>', 'results directory', 'results/nb201')
-    .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR);
-  program.parse();
-  try {
-    const page = await reproduceNB201(program.opts<Options>());
-    process.stdout.write(`${page}\n`);
-  } catch (e) {
-    if (e instanceof DataError) {
-      process.stderr.write(`reproduce-nb201: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+    .option('--cells <list>', 'score exactly these cell indices (quick checks)');
+  await runReproduction(program, reproduceNB201);
 }

@@ -39,6 +39,7 @@ import {
   type NB101ModulePlan,
 } from './nb101-cost.ts';
 import type { ApplyOptions, ParamKind } from './nb201-network.ts';
+import type { CellNetwork } from './network.ts';
 
 export type { ApplyOptions, ParamKind } from './nb201-network.ts';
 
@@ -77,18 +78,14 @@ export interface NB101NetworkOptions {
   seed: number;
 }
 
-export interface NB101Network {
+/** An NB101 network: the common cell-network interface plus the spec, options and vertex labels. */
+export interface NB101Network extends CellNetwork {
   /** The pruned spec the network was built from. */
   readonly spec: ModelSpec;
   readonly options: Readonly<Required<NB101NetworkOptions>>;
   /** Every trainable parameter in module order (TF's trainable_variables). */
   readonly params: readonly NB101NetworkParam[];
   readonly buffers: readonly NB101NetworkBuffer[];
-  /** ReLU names in the order a forward pass calls `onReluInput`. */
-  readonly reluNames: readonly string[];
-  /** x: [batch, H, W, 3] (NHWC). Returns logits [batch, numClasses]. */
-  apply(x: tf.Tensor4D, opts: ApplyOptions): tf.Tensor2D;
-  dispose(): void;
 }
 
 type Forward = (x: tf.Tensor4D, ctx: ApplyOptions) => tf.Tensor4D;

@@ -43,6 +43,7 @@
  * reduction N, cells N+1..2N, reduction 2N+1, cells 2N+2..3N+1.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { CellNetwork } from './network.ts';
 import { initBias, initConvWeight, initLinearWeight } from './init.ts';
 import {
   addBias,
@@ -105,17 +106,13 @@ export interface ApplyOptions {
   updateRunningStats?: boolean;
 }
 
-export interface Network {
+/** An NB201 network: the common cell-network interface plus the cell, options and edge labels. */
+export interface Network extends CellNetwork {
   readonly cell: NB201Cell;
   readonly options: Readonly<Required<NB201NetworkOptions>>;
   /** Every trainable parameter, in module order; what PyTorch's `parameters()` would list. */
   readonly params: readonly NetworkParam[];
   readonly buffers: readonly NetworkBuffer[];
-  /** ReLU module names in the order a forward pass calls `onReluInput`. */
-  readonly reluNames: readonly string[];
-  /** x: [batch, H, W, 3] (NHWC). Returns logits [batch, numClasses]. */
-  apply(x: tf.Tensor4D, opts: ApplyOptions): tf.Tensor2D;
-  dispose(): void;
 }
 
 export interface NB201NetworkOptions {

@@ -13,8 +13,11 @@ export interface CellNetworkParam {
 }
 
 export interface CellNetwork {
+  /** Every trainable parameter, in module order. */
   readonly params: readonly CellNetworkParam[];
+  /** ReLU names in the order a forward pass calls `onReluInput`. */
   readonly reluNames: readonly string[];
+  /** x: [batch, H, W, 3] (NHWC). Returns logits [batch, numClasses]. */
   apply(x: tf.Tensor4D, opts: ApplyOptions): tf.Tensor2D;
   dispose(): void;
 }

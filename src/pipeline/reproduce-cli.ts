@@ -1,0 +1,37 @@
+/**
+ * The command-line shell shared by the `make reproduce-*` runners: their common options and the
+ * handling of bad input (one line naming the file, exit code 2) around the run.
+ */
+import { Command, type OptionValues } from 'commander';
+import { DEFAULT_CACHE_DIR } from '../results/score-cache.ts';
+import { DataError } from '../util/errors.ts';
+
+/** Options every reproduction takes; `benchmark` names its store and results folder. */
+export function reproduceCommand(benchmark: 'nb201' | 'nb101', description: string): Command {
+  return new Command()
+    .name(`reproduce-${benchmark}`)
+    .description(description)
+    .option('--data <dir>', 'data directory (benchmark files and images)', process.env.DATA ?? 'data')
+    .option('--store-dir <dir>', 'where the stores are kept / created', 'data')
+    .option('--store <file>', `use this store instead of <store-dir>/${benchmark}.h5`)
+    .option('--sample-seed <s>', 'seed of the cell sample', '0')
+    .option('--batch <n>', "override the proxies' batch sizes (quick checks only)")
+    .option('--workers <n>', 'worker processes (default: number of cores)')
+    .option('--backend <name>', 'tensorflow, wasm or cpu (default: best available)')
+    .option('--out <dir>', 'results directory', `results/${benchmark}`)
+    .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR);
+}
+
+/** Parses the arguments, runs, prints the results page; bad input exits 2 with one line. */
+export async function runReproduction<O extends OptionValues>(program: Command, run: (options: O) => Promise<string>): Promise<void> {
+  program.parse();
+  try {
+    process.stdout.write(`${await run(program.opts<O>())}\n`);
+  } catch (e) {
+    if (e instanceof DataError) {
+      process.stderr.write(`${program.name()}: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
