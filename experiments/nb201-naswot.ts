@@ -204,10 +204,7 @@ function entry(
 ): CorrelationEntry {
   const result = correlate(metric, x, y);
   const ci = Number.isNaN(result.value) ? null : bootstrapCI(x, y, metric, { resamples: BOOTSTRAP_RESAMPLES, seed: 0 });
-  const published =
-    gt.published === undefined
-      ? undefined
-      : ctx.published.lookup({ paper: PAPER, benchmark: 'nb201', dataset: ds.reportName, method: METHOD, metric, groundTruth: gt.published });
+  const published = publishedFor(ctx, ds, gt, metric);
   const notes: string[] = [`scores on ${ds.images} training images`];
   if (ctx.batchSize) notes.push(`batch ${ctx.batchSize}, not the reference 128`);
   if (failed > 0) notes.push(`${failed} cells failed to score and are excluded`);
@@ -227,11 +224,14 @@ function entry(
   };
 }
 
+/** The paper's number for this row, if it printed one. */
+function publishedFor(ctx: ExperimentContext, ds: DatasetSpec, gt: GroundTruthSpec, metric: CorrelationMetric) {
+  if (gt.published === undefined) return undefined;
+  return ctx.published.lookup({ paper: PAPER, benchmark: 'nb201', dataset: ds.reportName, method: METHOD, metric, groundTruth: gt.published });
+}
+
 function missingRow(ctx: ExperimentContext, ds: DatasetSpec, gt: GroundTruthSpec, metric: CorrelationMetric, note: string): CorrelationEntry {
-  const published =
-    gt.published === undefined
-      ? undefined
-      : ctx.published.lookup({ paper: PAPER, benchmark: 'nb201', dataset: ds.reportName, method: METHOD, metric, groundTruth: gt.published });
+  const published = publishedFor(ctx, ds, gt, metric);
   return {
     method: METHOD,
     benchmark: 'nb201',

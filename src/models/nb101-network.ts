@@ -39,7 +39,7 @@ import {
   type NB101ModulePlan,
 } from './nb101-cost.ts';
 import type { ApplyOptions, ParamKind } from './nb201-network.ts';
-import type { CellNetwork } from './network.ts';
+import { runModules, type CellNetwork } from './network.ts';
 
 export type { ApplyOptions, ParamKind } from './nb201-network.ts';
 
@@ -220,16 +220,7 @@ export function buildNB101Network(spec: ModelSpec, opts: NB101NetworkOptions): N
     }
     return tf.tidy(() => {
       let h = stem(x, ctx);
-      for (const module of body) {
-        if (!ctx.releaseIntermediates) {
-          h = module(h, ctx);
-          continue;
-        }
-        // Forward-only use: free each module's activations once the next module has its input.
-        const input = h;
-        h = tf.tidy(() => module(input, ctx));
-        if (h !== input && input !== x) input.dispose();
-      }
+      h = runModules(body, h, x, ctx);
       return linear(globalAvgPool(h), dense.weight, dense.bias);
     });
   };
