@@ -1,6 +1,6 @@
 /**
  * One measurement in a fresh process, so that its peak RSS is its own: prints one JSON line.
- *   import-nb201 SRC | import-nb101 SRC... | naswot BACKEND CELLS DATA
+ *   import-nb201 SRC | import-nb101 SRC... | proxy NAME BACKEND CELLS DATA
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,19 +51,22 @@ if (what === 'import-nb201') {
 } else if (what === 'import-nb101') {
   const { importNB101 } = await import('../src/benchmarks/import-nb101.ts');
   extra = { ...(await importNB101(args, out)) };
-} else if (what === 'naswot') {
-  const [backend, count, dataDir] = args as [BackendName, string, string];
+} else if (what === 'proxy') {
+  // One proxy's own speed: the reference's batch size, NB201 cells sampled with seed 1.
+  const [proxyName, backend, count, dataDir] = args as [string, BackendName, string, string];
   const { initBackend } = await import('../src/engine/backend.ts');
+  const { getProxy } = await import('../src/proxies/registry.ts');
   const { selectNB201Cells } = await import('../src/scoring/cell-selection.ts');
   const { contextFor, scoreCell } = await import('../src/scoring/score-one.ts');
   const info = await initBackend(backend);
-  const ctx = contextFor({ space: 'nb201', proxy: 'naswot', settings: { batchSize: 128 }, dataset: 'cifar10', batchSeed: 0, initSeed: 0, dataDir });
+  const settings = { ...getProxy(proxyName).defaults };
+  const ctx = contextFor({ space: 'nb201', proxy: proxyName, settings, dataset: 'cifar10', batchSeed: 0, initSeed: 0, dataDir });
   const cells = selectNB201Cells({ kind: 'sample', size: Number(count), seed: 1 });
   await scoreCell({ key: String(cells[0]) }, ctx); // warm-up: kernel set-up, first allocations
   const started = performance.now();
   for (const c of cells) await scoreCell({ key: String(c) }, ctx);
   const seconds = (performance.now() - started) / 1000;
-  extra = { backend: `${info.name} ${info.version}`, cells: cells.length, cellsPerSecond: cells.length / seconds };
+  extra = { proxy: proxyName, backend: `${info.name} ${info.version}`, batchSize: settings.batchSize, cells: cells.length, secondsPerCell: seconds / cells.length };
 }
 const seconds = (performance.now() - t0) / 1000;
 const maxRssMB = process.resourceUsage().maxRSS / 1024;

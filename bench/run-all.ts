@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { proxyNames } from '../src/proxies/registry.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 
 /** Resident memory of an instantiated h5wasm module (measured: ~610 MB above a bare tsx process). */
@@ -36,7 +37,7 @@ const rows: Row[] = [];
 const add = (r: Row | undefined) => {
   if (r) {
     rows.push(r);
-    process.stdout.write(`${r.what.padEnd(14)} ${path.basename(r.args[0] ?? '').padEnd(34)} ${r.seconds.toFixed(2).padStart(8)} s ${r.maxRssMB.toFixed(0).padStart(6)} MB peak RSS${r.cellsPerSecond ? `  ${(r.cellsPerSecond as number).toFixed(3)} cells/s (${r.backend})` : ''}\n`);
+    process.stdout.write(`${r.what.padEnd(14)} ${path.basename(r.args[0] ?? '').padEnd(34)} ${r.seconds.toFixed(2).padStart(8)} s ${r.maxRssMB.toFixed(0).padStart(6)} MB peak RSS${r.secondsPerCell ? `  ${r.proxy as string}: ${(r.secondsPerCell as number).toFixed(3)} s/cell (${r.backend}, batch ${r.batchSize as number})` : ''}\n`);
   }
 };
 
@@ -65,8 +66,10 @@ const nb101Sources = ['nb101-sample.tfrecord', 'nb101-cells-1k.csv', 'nb101-hash
 for (const f of nb101Sources) add(measure('import-nb101', f));
 
 if (existsSync(path.join(DATA, 'cifar10'))) {
-  add(measure('naswot', 'wasm', QUICK ? '3' : '20', DATA));
-  add(measure('naswot', 'cpu', QUICK ? '1' : '2', DATA));
+  // Every proxy at the reference's batch size on wasm (the default engine here), NASWOT on cpu too
+  // for the engine comparison.
+  for (const proxy of proxyNames()) add(measure('proxy', proxy, 'wasm', QUICK ? '2' : proxy === 'naswot' ? '20' : '5', DATA));
+  add(measure('proxy', 'naswot', 'cpu', QUICK ? '1' : '2', DATA));
 }
 
 let extrapolation: Record<string, number> | undefined;

@@ -48,7 +48,7 @@ export interface NB101ExperimentContext {
 const ORIGINS = ['nb101', 'nb101-csv'];
 const METRICS: CorrelationMetric[] = ['kendall_tau', 'spearman'];
 
-interface Candidate {
+export interface Candidate {
   hash: string;
   spec: ModelSpec;
   accuracy: number;
@@ -56,7 +56,7 @@ interface Candidate {
 }
 
 /** Cells with a finite 108-epoch validation accuracy and a known matrix; counts the join. */
-function candidates(ctx: NB101ExperimentContext): { cells: Candidate[]; joined: number; withoutMatrix: number } {
+export function candidates(ctx: NB101ExperimentContext): { cells: Candidate[]; joined: number; withoutMatrix: number } {
   const q = { dataset: 'cifar10', split: 'valid', epochs: 108 };
   const columns = ORIGINS.filter((o) => ctx.store.columns.some((c) => c.origin === o && c.split === 'valid' && c.epochs === 108)).map(
     (origin) => ({ origin, values: ctx.store.column({ ...q, origin }) }),

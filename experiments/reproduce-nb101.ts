@@ -5,7 +5,7 @@
  *    .tfrecord and .csv file in DATA/nb101/ (official tfrecords and the CSV tables, merged).
  * 2. The space store <store-dir>/nb101-space.h5 (from `nasrepro nb101 enumerate`, ~35 s) when it
  *    exists, to join hash-only ground truth to matrices. FULL=1 creates it if missing.
- * 3. Every NB101 experiment (today: NASWOT), then results/nb101/README.md.
+ * 3. Every NB101 experiment (NASWOT, zero-cost), then results/nb101/README.md.
  * Default: 1,000 sampled cells at stem 16 (a few minutes on 2 cores); FULL=1: every cell with
  * ground truth.
  */
@@ -22,6 +22,7 @@ import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as naswot from './nb101-naswot.ts';
+import * as zeroCost from './nb101-zero-cost.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +39,9 @@ export interface NB101Options {
   backend?: string;
   out: string;
   cacheDir: string;
+  zeroCostCells?: string;
+  graspCells?: string;
+  zeroCostBatch?: string;
 }
 
 async function openOrImport(o: NB101Options): Promise<BenchmarkStore> {
@@ -67,7 +71,7 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
   }
   const space = existsSync(spaceFile) ? await BenchmarkStore.open(spaceFile) : undefined;
   try {
-    const out = await naswot.run({
+    const ctx: naswot.NB101ExperimentContext = {
       dataDir: o.data,
       store,
       space,
@@ -80,7 +84,15 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       outDir: o.out,
       backend: o.backend as BackendName | undefined,
       workers: o.workers ? Number(o.workers) : undefined,
-    });
+    };
+    const outputs = [
+      await naswot.run(ctx),
+      await zeroCost.run(ctx, {
+        cells: o.zeroCostCells ? Number(o.zeroCostCells) : undefined,
+        graspCells: o.graspCells ? Number(o.graspCells) : undefined,
+        batchSize: o.zeroCostBatch ? Number(o.zeroCostBatch) : o.batch ? Number(o.batch) : undefined,
+      }),
+    ];
     const wall = (performance.now() - started) / 1000;
     const page = [
       '# NAS-Bench-101 reproduction',
@@ -90,7 +102,7 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       '',
       'Correlations are signed; delta = ours - published; CI = 95% percentile bootstrap over cells (1,000 resamples).',
       '',
-      out.markdown,
+      ...outputs.map((x) => x.markdown),
     ].join('\n');
     writeFileAtomic(path.join(o.out, 'README.md'), page);
     return page;
@@ -104,6 +116,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const program = reproduceCommand('nb101', 'regenerate the NB101 tables into results/nb101/')
     .option('--full', 'every cell with ground truth (enumerates the space to join hash-only rows)')
     .option('--sample <n>', 'cells to sample when not --full', '1000')
-    .option('--stem <c>', 'stem channels (128 = the benchmark network)', String(NB101_CPU_STEM_CHANNELS));
+    .option('--stem <c>', 'stem channels (128 = the benchmark network)', String(NB101_CPU_STEM_CHANNELS))
+    .option('--zero-cost-cells <n>', 'zero-cost proxies: cells sampled (all with --full)', String(zeroCost.DEFAULT_NB101_ZERO_COST_CELLS))
+    .option('--grasp-cells <n>', 'grasp: the first n of those', String(zeroCost.DEFAULT_NB101_GRASP_CELLS))
+    .option('--zero-cost-batch <n>', 'zero-cost proxies: images per batch (the reference: 256)', String(zeroCost.DEFAULT_NB101_ZERO_COST_BATCH));
   await runReproduction(program, reproduceNB101);
 }

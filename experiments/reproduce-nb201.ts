@@ -6,7 +6,7 @@
  * 1. The store: `--store`, else <store-dir>/nb201.h5, imported from DATA/nb201/nb201-accuracies.csv
  *    when missing (the table that has both ground truths the papers used: NB201 v1.0
  *    cifar10-valid and NATS-Bench; pass --store to use a store from the official .pth instead).
- * 2. Every NB201 experiment in experiments/ (today: NASWOT), which score cells through the score
+ * 2. Every NB201 experiment in experiments/ (NASWOT, zero-cost, FreeDARTS), which score cells through the score
  *    cache (a rerun, or a run after a kill, recomputes nothing it already has).
  * 3. results/nb201/README.md with every table, the settings, the data's provenance and wall time.
  *
@@ -26,10 +26,20 @@ import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as naswot from './nb201-naswot.ts';
+import * as zeroCost from './nb201-zero-cost.ts';
+import * as freedarts from './nb201-freedarts.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const EXPERIMENTS: Array<{ run(ctx: ExperimentContext): Promise<ExperimentOutput> }> = [naswot];
 export const DEFAULT_SAMPLE = 1000;
+
+/** Every NB201 experiment, in the order of the summary page. */
+function experiments(o: Options): Array<(ctx: ExperimentContext) => Promise<ExperimentOutput>> {
+  return [
+    (ctx) => naswot.run(ctx),
+    (ctx) => zeroCost.run(ctx, { zeroCostCells: Number(o.zeroCostCells), graspCells: Number(o.graspCells) }),
+    (ctx) => freedarts.run(ctx, { seeds: Number(o.freedartsSeeds ?? freedarts.DEFAULT_SEEDS) }),
+  ];
+}
 
 export interface Options {
   data: string;
@@ -44,6 +54,9 @@ export interface Options {
   backend?: string;
   out: string;
   cacheDir: string;
+  zeroCostCells: string;
+  graspCells: string;
+  freedartsSeeds?: string;
 }
 
 async function openOrImportStore(o: Options): Promise<BenchmarkStore> {
@@ -88,7 +101,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
       batchSize: o.batch ? Number(o.batch) : undefined,
     };
     const outputs: ExperimentOutput[] = [];
-    for (const e of EXPERIMENTS) outputs.push(await e.run(ctx));
+    for (const e of experiments(o)) outputs.push(await e(ctx));
     const wall = (performance.now() - started) / 1000;
     const sources = store.sources.map((s) => `- ${s.origin}: ${s.path} (${s.format}, sha256 ${s.sha256.slice(0, 16)}…)`);
     const page = [
@@ -118,6 +131,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const program = reproduceCommand('nb201', 'regenerate the NB201 tables of the papers into results/nb201/')
     .option('--full', 'score all 15,625 cells')
     .option('--sample <n>', 'cells to sample when not --full', String(DEFAULT_SAMPLE))
-    .option('--cells <list>', 'score exactly these cell indices (quick checks)');
+    .option('--cells <list>', 'score exactly these cell indices (quick checks)')
+    .option('--zero-cost-cells <n>', 'zero-cost proxies: the first n cells of the sample (all with --full)', String(zeroCost.DEFAULT_ZERO_COST_CELLS))
+    .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
+    .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
   await runReproduction(program, reproduceNB201);
 }

@@ -21,6 +21,19 @@
  *     BN decays with 0.997. Only eval-mode forwards after train-mode forwards see the difference;
  *     the proxies run in train mode (batch statistics). BN epsilon 1e-5 is the original's.
  *
+ * The BN-free variant (`bn: false`) is the zero-cost reference's `get_prunable_copy(bn=False)` for
+ * NB101 (SamsungLabs/zero-cost-nas, foresight/models/nasbench1.py `Network(..., bn=False)` with
+ * foresight/models/nasbench1_ops.py `ConvBnRelu(..., bn=False)`), which synflow scores: every
+ * conv-BN-ReLU (stem, vertex ops, projections) becomes conv-ReLU, the conv STILL WITHOUT a bias
+ * (nn.Conv2d(..., bias=False) in both branches), the BN module simply dropped; max-pools, the
+ * global average pool and the dense layer (with its bias) are unchanged. The conv weights are the
+ * ones the BN network has (the reference loads the BN network's state dict into the copy; here
+ * initialisation is seeded by parameter name, so the same seed gives the same conv weights).
+ *
+ * The structure is also exported as data (`nb101Layout`, `network.layout`): the builder below
+ * walks it, and so does the functional forward pass of the zero-cost proxies
+ * (src/proxies/zero-cost-forward-nb101.ts), so the two cannot disagree on the wiring.
+ *
  * Parameter names follow the original's TF variable scopes (`stem/conv2d/kernel`,
  * `stack1/module2/vertex_3/projection/batch_normalization/gamma`,
  * `stack0/module0/vertex_2/Conv3x3-BN-ReLU/conv2d/kernel`, `stack2/module1/projection/...` for the
@@ -76,6 +89,61 @@ export interface NB101NetworkOptions {
   numClasses: number;
   /** Determines every weight (see init.ts). */
   seed: number;
+  /**
+   * false: the zero-cost reference's BN-free copy (synflow): conv-ReLU (conv still bias-free)
+   * wherever the network has conv-BN-ReLU; see the file comment. Default true (NB101's network).
+   */
+  bn?: boolean;
+}
+
+/**
+ * One conv-BN-ReLU (conv-ReLU in the BN-free variant): conv kxk, stride 1, pad (k-1)/2, no bias.
+ * Its parameter names derive from `scope` (nb101ConvKernelName, nb101BatchNormNames); its ReLU
+ * is named `scope`.
+ */
+export interface NB101ConvUnit {
+  scope: string;
+  kernel: number;
+  inChannels: number;
+  outChannels: number;
+  vertex?: NB101VertexRef;
+}
+
+/** An interior vertex: input = Σ truncated interior predecessors (+ projection), then `op`. */
+export interface NB101VertexLayout {
+  vertex: number;
+  channels: number;
+  /** Interior predecessors in vertex order (each truncated to `channels`). */
+  from: readonly number[];
+  projection?: NB101ConvUnit;
+  op: NB101ConvUnit | 'maxpool3x3';
+  /** Feeds the output concatenation (in vertex order). */
+  toOutput: boolean;
+}
+
+/** A module: its vertices in order; output = concat of the `toOutput` vertices (+ outputProjection). */
+export interface NB101ModuleLayout {
+  kind: 'module';
+  stack: number;
+  module: number;
+  inChannels: number;
+  outChannels: number;
+  vertices: readonly NB101VertexLayout[];
+  /** Projection of the module input added to the output (all of it when no vertex feeds the output). */
+  outputProjection?: NB101ConvUnit;
+}
+
+/** Max-pool 2x2 stride 2 'same' between stacks. */
+export interface NB101DownsampleLayout {
+  kind: 'downsample';
+}
+
+/** The network's wiring as data: stem, body in order, then global average pool and dense. */
+export interface NB101Layout {
+  stem: NB101ConvUnit;
+  body: readonly (NB101ModuleLayout | NB101DownsampleLayout)[];
+  /** Input features of the dense layer (`dense/kernel` [denseIn, numClasses], `dense/bias`). */
+  denseIn: number;
 }
 
 /** An NB101 network: the common cell-network interface plus the spec, options and vertex labels. */
@@ -83,9 +151,76 @@ export interface NB101Network extends CellNetwork {
   /** The pruned spec the network was built from. */
   readonly spec: ModelSpec;
   readonly options: Readonly<Required<NB101NetworkOptions>>;
+  /** The wiring the network was built from (read-only; for functional re-implementations). */
+  readonly layout: NB101Layout;
   /** Every trainable parameter in module order (TF's trainable_variables). */
   readonly params: readonly NB101NetworkParam[];
   readonly buffers: readonly NB101NetworkBuffer[];
+}
+
+export const NB101_DENSE_KERNEL = 'dense/kernel';
+export const NB101_DENSE_BIAS = 'dense/bias';
+
+/** The conv kernel's name of a conv unit. */
+export function nb101ConvKernelName(scope: string): string {
+  return `${scope}/conv2d/kernel`;
+}
+
+/** The BN parameter and buffer names of a conv unit (absent in the BN-free variant). */
+export function nb101BatchNormNames(scope: string): { gamma: string; beta: string; movingMean: string; movingVariance: string } {
+  const bn = `${scope}/batch_normalization`;
+  return { gamma: `${bn}/gamma`, beta: `${bn}/beta`, movingMean: `${bn}/moving_mean`, movingVariance: `${bn}/moving_variance` };
+}
+
+function moduleLayout(plan: NB101ModulePlan, stack: number, module: number): NB101ModuleLayout {
+  const scope = `stack${stack}/module${module}`;
+  const vertices = plan.interior.map((v): NB101VertexLayout => {
+    const vscope = `${scope}/vertex_${v.vertex}`;
+    const projection: NB101ConvUnit | undefined = v.projectInput
+      ? { scope: `${vscope}/projection`, kernel: 1, inChannels: plan.inChannels, outChannels: v.channels, vertex: { stack, module, vertex: v.vertex, role: 'projection' } }
+      : undefined;
+    const k = nb101KernelSize(v.op);
+    const op: NB101VertexLayout['op'] =
+      k > 0
+        ? {
+            scope: `${vscope}/${k === 3 ? 'Conv3x3-BN-ReLU' : 'Conv1x1-BN-ReLU'}`,
+            kernel: k,
+            inChannels: v.channels,
+            outChannels: v.channels,
+            vertex: { stack, module, vertex: v.vertex, role: 'op' },
+          }
+        : 'maxpool3x3';
+    return { vertex: v.vertex, channels: v.channels, from: v.from, projection, op, toOutput: v.toOutput };
+  });
+  const outputProjection: NB101ConvUnit | undefined = plan.projectToOutput
+    ? {
+        // The original's scope: inside the output's add_in when something else feeds the output.
+        scope: plan.interior.some((v) => v.toOutput) ? `${scope}/projection` : `${scope}/output/projection`,
+        kernel: 1,
+        inChannels: plan.inChannels,
+        outChannels: plan.outChannels,
+        vertex: { stack, module, vertex: plan.vertexChannels.length - 1, role: 'projection' },
+      }
+    : undefined;
+  return { kind: 'module', stack, module, inChannels: plan.inChannels, outChannels: plan.outChannels, vertices, outputProjection };
+}
+
+/** The wiring of the network for a PRUNED spec (validateSpec first) and resolved sizes. */
+export function nb101Layout(pruned: ModelSpec, sizes: { stemChannels: number; numStacks: number; cellsPerStack: number }): NB101Layout {
+  const { stemChannels, numStacks, cellsPerStack } = sizes;
+  const body: (NB101ModuleLayout | NB101DownsampleLayout)[] = [];
+  let channels = stemChannels;
+  // Spatial size does not affect the structure; 32 is a placeholder for nb101ModuleShapes.
+  for (const shape of nb101ModuleShapes(stemChannels, numStacks, cellsPerStack, 32)) {
+    if (shape.stack > 0 && shape.module === 0) body.push({ kind: 'downsample' });
+    body.push(moduleLayout(planNB101Module(pruned, shape.inChannels, shape.outChannels), shape.stack, shape.module));
+    channels = shape.outChannels;
+  }
+  if (cellsPerStack === 0) {
+    // No modules: the pools still run between stacks; channels stay at the stem's.
+    for (let s = 1; s < numStacks; s++) body.push({ kind: 'downsample' });
+  }
+  return { stem: { scope: 'stem', kernel: 3, inChannels: 3, outChannels: stemChannels }, body, denseIn: channels };
 }
 
 type Forward = (x: tf.Tensor4D, ctx: ApplyOptions) => tf.Tensor4D;
@@ -94,40 +229,47 @@ class Registry {
   readonly params: NB101NetworkParam[] = [];
   readonly buffers: NB101NetworkBuffer[] = [];
   readonly reluNames: string[] = [];
-  constructor(private readonly seed: number) {}
+  constructor(
+    private readonly seed: number,
+    private readonly withBn: boolean,
+  ) {}
 
-  /** conv kxk (no bias, pad (k-1)/2 = TF 'same' for odd k, stride 1) + BN + ReLU. */
-  convBnRelu(scope: string, k: number, inC: number, outC: number, vertex?: NB101VertexRef): Forward {
-    const kernelName = `${scope}/conv2d/kernel`;
+  /** conv kxk (no bias, pad (k-1)/2 = TF 'same' for odd k, stride 1) + BN (unless BN-free) + ReLU. */
+  convBnRelu(unit: NB101ConvUnit): Forward {
+    const { scope, kernel: k, inChannels: inC, outChannels: outC, vertex } = unit;
+    const kernelName = nb101ConvKernelName(scope);
     const weight = tf.variable(
       tf.tensor4d(initConvWeight(this.seed, kernelName, { kh: k, kw: k, inC, outC }), [k, k, inC, outC]),
       true,
     );
     this.params.push({ name: kernelName, kind: 'conv', vertex, variable: weight });
-    const bnScope = `${scope}/batch_normalization`;
-    const bn: BatchNormState = {
-      gamma: tf.variable(tf.ones([outC]), true) as tf.Variable<tf.Rank.R1>,
-      beta: tf.variable(tf.zeros([outC]), true) as tf.Variable<tf.Rank.R1>,
-      runningMean: tf.variable(tf.zeros([outC]), false) as tf.Variable<tf.Rank.R1>,
-      runningVar: tf.variable(tf.ones([outC]), false) as tf.Variable<tf.Rank.R1>,
-    };
-    this.params.push({ name: `${bnScope}/gamma`, kind: 'bn-gamma', vertex, variable: bn.gamma! });
-    this.params.push({ name: `${bnScope}/beta`, kind: 'bn-beta', vertex, variable: bn.beta! });
-    this.buffers.push({ name: `${bnScope}/moving_mean`, kind: 'bn-running-mean', vertex, variable: bn.runningMean! });
-    this.buffers.push({ name: `${bnScope}/moving_variance`, kind: 'bn-running-var', vertex, variable: bn.runningVar! });
+    let bn: BatchNormState | undefined;
+    if (this.withBn) {
+      const names = nb101BatchNormNames(scope);
+      bn = {
+        gamma: tf.variable(tf.ones([outC]), true) as tf.Variable<tf.Rank.R1>,
+        beta: tf.variable(tf.zeros([outC]), true) as tf.Variable<tf.Rank.R1>,
+        runningMean: tf.variable(tf.zeros([outC]), false) as tf.Variable<tf.Rank.R1>,
+        runningVar: tf.variable(tf.ones([outC]), false) as tf.Variable<tf.Rank.R1>,
+      };
+      this.params.push({ name: names.gamma, kind: 'bn-gamma', vertex, variable: bn.gamma! });
+      this.params.push({ name: names.beta, kind: 'bn-beta', vertex, variable: bn.beta! });
+      this.buffers.push({ name: names.movingMean, kind: 'bn-running-mean', vertex, variable: bn.runningMean! });
+      this.buffers.push({ name: names.movingVariance, kind: 'bn-running-var', vertex, variable: bn.runningVar! });
+    }
     this.reluNames.push(scope);
     const pad = (k - 1) / 2;
     return (x, ctx) => {
-      const y = batchNorm(conv2d(x, weight, 1, pad), bn, ctx.training, ctx.updateRunningStats ?? true);
-      return relu(y, scope, ctx.onReluInput);
+      const y = conv2d(x, weight, 1, pad);
+      return relu(bn ? batchNorm(y, bn, ctx.training, ctx.updateRunningStats ?? true) : y, scope, ctx.onReluInput);
     };
   }
 
   dense(inF: number, outF: number): { weight: tf.Variable<tf.Rank.R2>; bias: tf.Variable<tf.Rank.R1> } {
-    const weight = tf.variable(tf.tensor2d(initLinearWeight(this.seed, 'dense/kernel', inF, outF), [inF, outF]), true);
-    const bias = tf.variable(tf.tensor1d(initBias(this.seed, 'dense/bias', outF, inF)), true);
-    this.params.push({ name: 'dense/kernel', kind: 'linear-weight', variable: weight });
-    this.params.push({ name: 'dense/bias', kind: 'linear-bias', variable: bias });
+    const weight = tf.variable(tf.tensor2d(initLinearWeight(this.seed, NB101_DENSE_KERNEL, inF, outF), [inF, outF]), true);
+    const bias = tf.variable(tf.tensor1d(initBias(this.seed, NB101_DENSE_BIAS, outF, inF)), true);
+    this.params.push({ name: NB101_DENSE_KERNEL, kind: 'linear-weight', variable: weight });
+    this.params.push({ name: NB101_DENSE_BIAS, kind: 'linear-bias', variable: bias });
     return { weight, bias };
   }
 }
@@ -137,41 +279,20 @@ function truncate(x: tf.Tensor4D, channels: number): tf.Tensor4D {
   return x.shape[3] === channels ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, channels]);
 }
 
-function buildModule(reg: Registry, plan: NB101ModulePlan, stack: number, module: number): Forward {
-  const scope = `stack${stack}/module${module}`;
-  const outVertex = plan.vertexChannels.length - 1;
-  const vertexForwards = plan.interior.map((v) => {
-    const vscope = `${scope}/vertex_${v.vertex}`;
-    // Built in the original's order: the projection (inside add_in) before the op.
-    const projection = v.projectInput
-      ? reg.convBnRelu(`${vscope}/projection`, 1, plan.inChannels, v.channels, { stack, module, vertex: v.vertex, role: 'projection' })
-      : undefined;
-    const k = nb101KernelSize(v.op);
-    const op: Forward =
-      k > 0
-        ? reg.convBnRelu(`${vscope}/${k === 3 ? 'Conv3x3-BN-ReLU' : 'Conv1x1-BN-ReLU'}`, k, v.channels, v.channels, {
-            stack,
-            module,
-            vertex: v.vertex,
-            role: 'op',
-          })
-        : (x) => tf.maxPool(x, 3, 1, 'same');
-    return { plan: v, projection, op };
+function buildModule(reg: Registry, layout: NB101ModuleLayout): Forward {
+  // Built in the original's order: per vertex the projection (inside add_in) before the op, then
+  // the output projection (parameter order = TF's trainable_variables).
+  const vertexForwards = layout.vertices.map((v) => {
+    const projection = v.projection ? reg.convBnRelu(v.projection) : undefined;
+    const op: Forward = v.op === 'maxpool3x3' ? (x) => tf.maxPool(x, 3, 1, 'same') : reg.convBnRelu(v.op);
+    return { v, projection, op };
   });
-  const outputProjection = plan.projectToOutput
-    ? reg.convBnRelu(
-        plan.interior.some((v) => v.toOutput) ? `${scope}/projection` : `${scope}/output/projection`,
-        1,
-        plan.inChannels,
-        plan.outChannels,
-        { stack, module, vertex: outVertex, role: 'projection' },
-      )
-    : undefined;
+  const outputProjection = layout.outputProjection ? reg.convBnRelu(layout.outputProjection) : undefined;
 
   return (input, ctx) => {
     const values: tf.Tensor4D[] = [input];
     const concat: tf.Tensor4D[] = [];
-    for (const { plan: v, projection, op } of vertexForwards) {
+    for (const { v, projection, op } of vertexForwards) {
       const addIn = v.from.map((s) => truncate(values[s]!, v.channels));
       if (projection) addIn.push(projection(input, ctx));
       const summed = addIn.length === 1 ? addIn[0]! : (tf.addN(addIn) as tf.Tensor4D);
@@ -186,9 +307,10 @@ function buildModule(reg: Registry, plan: NB101ModulePlan, stack: number, module
 }
 
 function resolveOptions(opts: NB101NetworkOptions): Required<NB101NetworkOptions> {
-  const resolved = { stemChannels: 128, numStacks: 3, cellsPerStack: 3, ...opts };
+  const resolved = { stemChannels: 128, numStacks: 3, cellsPerStack: 3, bn: true, ...opts };
   checkNB101Sizes(resolved.stemChannels, resolved.numStacks, resolved.cellsPerStack, resolved.numClasses);
   if (!Number.isSafeInteger(resolved.seed)) throw new RangeError(`seed must be a safe integer, got ${resolved.seed}`);
+  if (typeof resolved.bn !== 'boolean') throw new RangeError(`bn must be a boolean, got ${String(resolved.bn)}`);
   return resolved;
 }
 
@@ -196,23 +318,14 @@ function resolveOptions(opts: NB101NetworkOptions): Required<NB101NetworkOptions
 export function buildNB101Network(spec: ModelSpec, opts: NB101NetworkOptions): NB101Network {
   const pruned = validateSpec(spec);
   const options = resolveOptions(opts);
-  const { stemChannels, numStacks, cellsPerStack, numClasses } = options;
-  const reg = new Registry(options.seed);
+  const layout = nb101Layout(pruned, options);
+  const reg = new Registry(options.seed, options.bn);
 
-  const stem = reg.convBnRelu('stem', 3, 3, stemChannels);
-  const body: Forward[] = [];
-  let channels = stemChannels;
-  // Spatial size does not affect the structure; 32 is a placeholder for nb101ModuleShapes.
-  for (const shape of nb101ModuleShapes(stemChannels, numStacks, cellsPerStack, 32)) {
-    if (shape.stack > 0 && shape.module === 0) body.push((x) => tf.maxPool(x, 2, 2, 'same'));
-    body.push(buildModule(reg, planNB101Module(pruned, shape.inChannels, shape.outChannels), shape.stack, shape.module));
-    channels = shape.outChannels;
-  }
-  if (cellsPerStack === 0) {
-    // No modules: the pools still run between stacks; channels stay at the stem's.
-    for (let s = 1; s < numStacks; s++) body.push((x) => tf.maxPool(x, 2, 2, 'same'));
-  }
-  const dense = reg.dense(channels, numClasses);
+  const stem = reg.convBnRelu(layout.stem);
+  const body: Forward[] = layout.body.map((step) =>
+    step.kind === 'downsample' ? (x: tf.Tensor4D) => tf.maxPool(x, 2, 2, 'same') : buildModule(reg, step),
+  );
+  const dense = reg.dense(layout.denseIn, options.numClasses);
 
   const apply = (x: tf.Tensor4D, ctx: ApplyOptions): tf.Tensor2D => {
     if (x.rank !== 4 || x.shape[3] !== 3) {
@@ -229,6 +342,7 @@ export function buildNB101Network(spec: ModelSpec, opts: NB101NetworkOptions): N
   return {
     spec: pruned,
     options,
+    layout,
     params: reg.params,
     buffers: reg.buffers,
     reluNames: reg.reluNames,

@@ -127,47 +127,74 @@ export interface NB201NetworkOptions {
   seed: number;
 }
 
-/** Forward function of one module inside the network. */
-type Forward = (x: tf.Tensor4D, ctx: ApplyOptions) => tf.Tensor4D;
+/**
+ * Forward function of one module inside the network. `ctx` may carry more than ApplyOptions (the
+ * supernet's modules read its path / alpha from it).
+ */
+export type Forward = (x: tf.Tensor4D, ctx: ApplyOptions) => tf.Tensor4D;
 
-interface BnKind {
+export interface BnKind {
   affine: boolean;
   track: boolean;
 }
 
-const AFFINE_BN: BnKind = { affine: true, track: true };
-const PLAIN_BN: BnKind = { affine: false, track: false };
+export const AFFINE_BN: BnKind = { affine: true, track: true };
+export const PLAIN_BN: BnKind = { affine: false, track: false };
 
-/** Collects variables and their descriptions while the network is built. */
-class ParamRegistry {
+/** Maps a parameter's name (and edge, inside a cell) to the key of its seeded init stream. */
+export type InitKeyFn = (name: string, edge?: EdgeRef) => string;
+
+/**
+ * The stand-alone network's stream key: the name, plus the op for parameters inside a cell edge
+ * (one edge slot can hold either conv; their weights should not share a stream).
+ */
+export const standaloneInitKey: InitKeyFn = (name, edge) => (edge ? `${name}|${edge.op}` : name);
+
+/**
+ * A variable holding `init`'s values. tf.variable shares the tensor's data and counts a reference
+ * of its own, so the initial tensor is released here: kept, it would hold the weights in memory
+ * after the network's dispose().
+ */
+function variableFrom<R extends tf.Rank>(init: tf.Tensor<R>, trainable: boolean): tf.Variable<R> {
+  const variable = tf.variable(init, trainable);
+  init.dispose();
+  return variable;
+}
+
+/**
+ * Collects variables and their descriptions while the network is built. `initKey` decides which
+ * seeded stream a weight is drawn from; a builder that names parameters differently (the
+ * supernet) passes one that maps its names back to the stand-alone network's keys, so that the
+ * same op on the same edge gets the same initial weights in both.
+ */
+export class ParamRegistry {
   readonly params: NetworkParam[] = [];
   readonly buffers: NetworkBuffer[] = [];
-  constructor(private readonly seed: number) {}
+  constructor(
+    private readonly seed: number,
+    private readonly initKey: InitKeyFn = standaloneInitKey,
+  ) {}
 
-  /**
-   * The stream key of a parameter: its name, plus the op for parameters inside a cell edge (one
-   * edge slot can hold either conv; their weights should not share a stream).
-   */
   private key(name: string, edge?: EdgeRef): string {
-    return edge ? `${name}|${edge.op}` : name;
+    return this.initKey(name, edge);
   }
 
   conv(name: string, k: number, inC: number, outC: number, edge?: EdgeRef): tf.Variable<tf.Rank.R4> {
     const values = initConvWeight(this.seed, this.key(name, edge), { kh: k, kw: k, inC, outC });
-    const variable = tf.variable(tf.tensor4d(values, [k, k, inC, outC]), true);
+    const variable = variableFrom(tf.tensor4d(values, [k, k, inC, outC]), true);
     this.params.push({ name, kind: 'conv', edge, variable });
     return variable;
   }
 
   convBias(name: string, outC: number, fanIn: number, edge?: EdgeRef): tf.Variable<tf.Rank.R1> {
-    const variable = tf.variable(tf.tensor1d(initBias(this.seed, this.key(name, edge), outC, fanIn)), true);
+    const variable = variableFrom(tf.tensor1d(initBias(this.seed, this.key(name, edge), outC, fanIn)), true);
     this.params.push({ name, kind: 'conv-bias', edge, variable });
     return variable;
   }
 
   linear(prefix: string, inF: number, outF: number): { weight: tf.Variable<tf.Rank.R2>; bias: tf.Variable<tf.Rank.R1> } {
-    const weight = tf.variable(tf.tensor2d(initLinearWeight(this.seed, `${prefix}.weight`, inF, outF), [inF, outF]), true);
-    const bias = tf.variable(tf.tensor1d(initBias(this.seed, `${prefix}.bias`, outF, inF)), true);
+    const weight = variableFrom(tf.tensor2d(initLinearWeight(this.seed, `${prefix}.weight`, inF, outF), [inF, outF]), true);
+    const bias = variableFrom(tf.tensor1d(initBias(this.seed, `${prefix}.bias`, outF, inF)), true);
     this.params.push({ name: `${prefix}.weight`, kind: 'linear-weight', variable: weight });
     this.params.push({ name: `${prefix}.bias`, kind: 'linear-bias', variable: bias });
     return { weight, bias };
@@ -176,14 +203,14 @@ class ParamRegistry {
   batchNorm(prefix: string, channels: number, kind: BnKind, edge?: EdgeRef): BatchNormState {
     const state: BatchNormState = {};
     if (kind.affine) {
-      state.gamma = tf.variable(tf.ones([channels]), true) as tf.Variable<tf.Rank.R1>;
-      state.beta = tf.variable(tf.zeros([channels]), true) as tf.Variable<tf.Rank.R1>;
+      state.gamma = variableFrom(tf.ones([channels]) as tf.Tensor1D, true);
+      state.beta = variableFrom(tf.zeros([channels]) as tf.Tensor1D, true);
       this.params.push({ name: `${prefix}.weight`, kind: 'bn-gamma', edge, variable: state.gamma });
       this.params.push({ name: `${prefix}.bias`, kind: 'bn-beta', edge, variable: state.beta });
     }
     if (kind.track) {
-      state.runningMean = tf.variable(tf.zeros([channels]), false) as tf.Variable<tf.Rank.R1>;
-      state.runningVar = tf.variable(tf.ones([channels]), false) as tf.Variable<tf.Rank.R1>;
+      state.runningMean = variableFrom(tf.zeros([channels]) as tf.Tensor1D, false);
+      state.runningVar = variableFrom(tf.ones([channels]) as tf.Tensor1D, false);
       this.buffers.push({ name: `${prefix}.running_mean`, kind: 'bn-running-mean', edge, variable: state.runningMean });
       this.buffers.push({ name: `${prefix}.running_var`, kind: 'bn-running-var', edge, variable: state.runningVar });
     }
@@ -191,7 +218,7 @@ class ParamRegistry {
   }
 }
 
-function bnForward(state: BatchNormState): Forward {
+export function bnForward(state: BatchNormState): Forward {
   return (x, ctx) => batchNorm(x, state, ctx.training, ctx.updateRunningStats ?? true);
 }
 
@@ -199,7 +226,7 @@ function bnForward(state: BatchNormState): Forward {
  * ReLU -> conv(k, stride, pad (k-1)/2) [-> + bias] [-> BN], the reference's ReLUConvBN, with
  * PyTorch's Sequential indices: op.0 ReLU, op.1 conv, op.2 BN.
  */
-function reluConvBn(
+export function reluConvBn(
   reg: ParamRegistry,
   reluNames: string[],
   prefix: string,
@@ -220,7 +247,8 @@ function reluConvBn(
   };
 }
 
-interface CellBuildSpec {
+/** How the cells of one network are built (the same for every cell but its index and width). */
+export interface CellBuildSpec {
   cellIndex: number;
   channels: number;
   convBn: BnKind | null;
@@ -228,46 +256,57 @@ interface CellBuildSpec {
   fairBn: BnKind | null;
 }
 
-function buildCell(reg: ParamRegistry, reluNames: string[], cell: NB201Cell, spec: CellBuildSpec): Forward {
-  const edgeForwards = NB201_EDGES.map(({ from, to }, e): Forward => {
-    const op = cell[e]!;
-    const edge: EdgeRef = { cell: spec.cellIndex, from, to, op };
-    const prefix = `cells.${spec.cellIndex}.layers.${e}`;
-    const C = spec.channels;
-    if (isConvOp(op)) {
-      return reluConvBn(
-        reg,
-        reluNames,
-        prefix,
-        { k: convKernelSize(op), stride: 1, inC: C, outC: C, bias: spec.convBias, bn: spec.convBn },
-        edge,
-      );
-    }
-    if (op === 'none') {
-      // Exact zeros, whatever the input (also for non-finite inputs, unlike PyTorch's x.mul(0)).
-      return (x) => tf.zerosLike(x);
-    }
-    const base: Forward = op === 'skip_connect' ? (x) => x : (x) => avgPool3x3(x);
-    if (!spec.fairBn) return base;
-    const fair = bnForward(reg.batchNorm(`${prefix}.bn`, C, spec.fairBn, edge));
-    return (x, ctx) => fair(base(x, ctx), ctx);
-  });
+/**
+ * One op on one cell edge, its parameters registered under `prefix` (the stand-alone network's
+ * `cells.k.layers.e`; the supernet's `cells.k.layers.e.<op>`).
+ */
+export function buildEdgeOp(reg: ParamRegistry, reluNames: string[], prefix: string, edge: EdgeRef, spec: CellBuildSpec): Forward {
+  const { op } = edge;
+  const C = spec.channels;
+  if (isConvOp(op)) {
+    return reluConvBn(
+      reg,
+      reluNames,
+      prefix,
+      { k: convKernelSize(op), stride: 1, inC: C, outC: C, bias: spec.convBias, bn: spec.convBn },
+      edge,
+    );
+  }
+  if (op === 'none') {
+    // Exact zeros, whatever the input (also for non-finite inputs, unlike PyTorch's x.mul(0)).
+    return (x) => tf.zerosLike(x);
+  }
+  const base: Forward = op === 'skip_connect' ? (x) => x : (x) => avgPool3x3(x);
+  if (!spec.fairBn) return base;
+  const fair = bnForward(reg.batchNorm(`${prefix}.bn`, C, spec.fairBn, edge));
+  return (x, ctx) => fair(base(x, ctx), ctx);
+}
 
-  return (input, ctx) => {
-    const nodes: tf.Tensor4D[] = [input];
-    for (let node = 1; node <= 3; node++) {
-      const incoming: tf.Tensor4D[] = [];
-      NB201_EDGES.forEach(({ from, to }, e) => {
-        if (to === node) incoming.push(edgeForwards[e]!(nodes[from]!, ctx));
-      });
-      nodes.push(incoming.length === 1 ? incoming[0]! : tf.addN(incoming));
-    }
-    return nodes[3]!;
-  };
+/**
+ * The cell's DAG: node0 = input, node j = sum over incoming edges i -> j of `edgeOutput(e, node
+ * i)`, output node 3. Edges run in NB201_EDGES order (the reference's layer order).
+ */
+export function runCellDag(input: tf.Tensor4D, edgeOutput: (e: number, x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  const nodes: tf.Tensor4D[] = [input];
+  for (let node = 1; node <= 3; node++) {
+    const incoming: tf.Tensor4D[] = [];
+    NB201_EDGES.forEach(({ from, to }, e) => {
+      if (to === node) incoming.push(edgeOutput(e, nodes[from]!));
+    });
+    nodes.push(incoming.length === 1 ? incoming[0]! : tf.addN(incoming));
+  }
+  return nodes[3]!;
+}
+
+function buildCell(reg: ParamRegistry, reluNames: string[], cell: NB201Cell, spec: CellBuildSpec): Forward {
+  const edgeForwards = NB201_EDGES.map(({ from, to }, e): Forward =>
+    buildEdgeOp(reg, reluNames, `cells.${spec.cellIndex}.layers.${e}`, { cell: spec.cellIndex, from, to, op: cell[e]! }, spec),
+  );
+  return (input, ctx) => runCellDag(input, (e, x) => edgeForwards[e]!(x, ctx));
 }
 
 /** The reference's ResNetBasicblock with stride 2 (always affine BN with running statistics). */
-function buildReductionBlock(reg: ParamRegistry, reluNames: string[], cellIndex: number, inC: number, outC: number): Forward {
+export function buildReductionBlock(reg: ParamRegistry, reluNames: string[], cellIndex: number, inC: number, outC: number): Forward {
   const prefix = `cells.${cellIndex}`;
   const convA = reluConvBn(reg, reluNames, `${prefix}.conv_a`, { k: 3, stride: 2, inC, outC, bias: false, bn: AFFINE_BN });
   const convB = reluConvBn(reg, reluNames, `${prefix}.conv_b`, { k: 3, stride: 1, inC: outC, outC, bias: false, bn: AFFINE_BN });
@@ -279,7 +318,7 @@ function buildReductionBlock(reg: ParamRegistry, reluNames: string[], cellIndex:
   };
 }
 
-function resolveOptions(opts: NB201NetworkOptions): Required<NB201NetworkOptions> {
+export function resolveOptions(opts: NB201NetworkOptions): Required<NB201NetworkOptions> {
   const resolved = { C: 16, N: 5, bn: 'standard' as BnVariant, fair: false, ...opts };
   const { C, N, numClasses, bn, fair, seed } = resolved;
   if (!Number.isInteger(C) || C < 1) throw new RangeError(`C must be a positive integer, got ${C}`);
@@ -295,14 +334,21 @@ function resolveOptions(opts: NB201NetworkOptions): Required<NB201NetworkOptions
   return resolved;
 }
 
-/** Builds the NB201 network for one cell (six ops in arch-string edge order). */
-export function buildNB201Network(cellOps: readonly string[], opts: NB201NetworkOptions): Network {
-  const cell = asNB201Cell(cellOps);
-  const options = resolveOptions(opts);
-  const { C, N, numClasses, bn, fair } = options;
-  const reg = new ParamRegistry(options.seed);
-  const reluNames: string[] = [];
+/** The network's forward pass over the modules `buildTinyNetwork` registered. */
+export type TinyNetworkApply = (x: tf.Tensor4D, ctx: ApplyOptions) => tf.Tensor2D;
 
+/**
+ * The TinyNetwork macro-structure around the cells (stem, 3 stages of N cells, 2 reduction
+ * blocks, lastact, classifier), registering every parameter in the reference's module order.
+ * `buildCellAt` builds one cell; the stand-alone network and the supernet differ only there.
+ */
+export function buildTinyNetwork(
+  reg: ParamRegistry,
+  reluNames: string[],
+  options: Required<NB201NetworkOptions>,
+  buildCellAt: (spec: CellBuildSpec) => Forward,
+): TinyNetworkApply {
+  const { C, N, numClasses, bn, fair } = options;
   const cellBn: BnKind | null = bn === 'standard' ? AFFINE_BN : bn === 'no-affine' ? PLAIN_BN : null;
   const outerBn: BnKind | null = bn === 'none-in-cells' ? null : AFFINE_BN;
 
@@ -319,7 +365,7 @@ export function buildNB201Network(cellOps: readonly string[], opts: NB201Network
     }
     for (let i = 0; i < N; i++) {
       body.push(
-        buildCell(reg, reluNames, cell, {
+        buildCellAt({
           cellIndex: cellIndex++,
           channels,
           convBn: cellBn,
@@ -335,7 +381,7 @@ export function buildNB201Network(cellOps: readonly string[], opts: NB201Network
   reluNames.push(lastReluName);
   const classifier = reg.linear('classifier', channels, numClasses);
 
-  const apply = (x: tf.Tensor4D, ctx: ApplyOptions): tf.Tensor2D => {
+  return (x, ctx) => {
     if (x.rank !== 4 || x.shape[3] !== 3) {
       throw new RangeError(`input must be NHWC with 3 channels, got shape [${x.shape.join(', ')}]`);
     }
@@ -348,6 +394,15 @@ export function buildNB201Network(cellOps: readonly string[], opts: NB201Network
       return linear(globalAvgPool(h), classifier.weight, classifier.bias);
     });
   };
+}
+
+/** Builds the NB201 network for one cell (six ops in arch-string edge order). */
+export function buildNB201Network(cellOps: readonly string[], opts: NB201NetworkOptions): Network {
+  const cell = asNB201Cell(cellOps);
+  const options = resolveOptions(opts);
+  const reg = new ParamRegistry(options.seed);
+  const reluNames: string[] = [];
+  const apply = buildTinyNetwork(reg, reluNames, options, (spec) => buildCell(reg, reluNames, cell, spec));
 
   let disposed = false;
   return {

@@ -6,16 +6,24 @@
  * statistics, real class count). Biases and BN parameters do not count.
  */
 import type { ProxyDescriptor, ProxySettings } from './types.ts';
-import { sumOverWeightGrads } from './zero-cost-forward.ts';
+import { lossGradients, saliencyWeights } from './zero-cost-forward.ts';
 
 export const gradNorm: ProxyDescriptor<ProxySettings> = {
   name: 'grad_norm',
   description: 'grad_norm: Σ_layers ‖∂L/∂W‖₂ over conv/linear weights (Abdelfattah et al. 2021; SamsungLabs/zero-cost-nas)',
+  spaces: ['nb201', 'nb101'],
   needs: { images: true, labels: true, gradients: true },
   defaults: { batchSize: 64 },
   network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'no-affine' }),
   score(network, batch, _settings, engine) {
     if (!batch) throw new Error('grad_norm needs a batch of images');
-    return sumOverWeightGrads(engine, network, batch, (_w, g) => engine.norm(g) as ReturnType<typeof engine.scalar>);
+    const { weights } = lossGradients(engine, network, batch);
+    let total = 0;
+    for (const p of saliencyWeights(network)) {
+      let sq = 0;
+      for (const g of weights.get(p.name)!) sq += g * g;
+      total += Math.sqrt(sq);
+    }
+    return total;
   },
 };

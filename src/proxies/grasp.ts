@@ -4,6 +4,9 @@
  * cross-entropy of one batch (train mode, cell BN without affine/running stats, batch 64),
  *   g = ∂L/∂W (a constant), Hg = ∂/∂W (g · ∂L/∂W) (Hessian-vector product by nested gradients),
  *   score = Σ over those weights of -w · (Hg)_w.
+ * At full size H g is taken stage by stage (staged-hvp.ts: the whole-graph nested gradient,
+ * `lossGradAndHvp` below, passes wasm's 4 GB heap at batch 64; it stays as the reference the
+ * staged one is tested against). g is the shared first-order pass (zero-cost-forward.ts).
  * The nested gradient needs gradients tfjs lacks (zero-cost-hvp.ts); the forward is zcForward,
  * whose avg_pool_3x3 has correct (first and second) gradients. The loss avoids tf.logSoftmax and
  * tf.exp: tfjs's gradients of kernels that save their OUTPUT (Exp, LogSoftmax, Softmax, ...) use
@@ -15,7 +18,9 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ImageBatch } from '../datasets/types.ts';
 import type { Network } from '../models/nb201-network.ts';
 import type { ProxyDescriptor, ProxySettings } from './types.ts';
-import { batchTensor, saliencyWeights, zcForward } from './zero-cost-forward.ts';
+import { stagedHvp } from './staged-hvp.ts';
+import { batchTensor, lossGradients, saliencyWeights, zcForward } from './zero-cost-forward.ts';
+import { stagesOf } from './zero-cost-stages.ts';
 import { ensureSecondOrderGradients } from './zero-cost-hvp.ts';
 
 /** exp whose gradient is dy · exp(x) computed from x (correct under nested gradients). */
@@ -76,18 +81,31 @@ export function lossGradAndHvp(
 export const grasp: ProxyDescriptor<ProxySettings> = {
   name: 'grasp',
   description: 'grasp: Σ -w·(Hg) over conv/linear weights, g = ∂L/∂w (Wang et al. 2020, as in SamsungLabs/zero-cost-nas)',
+  spaces: ['nb201', 'nb101'],
   needs: { images: true, labels: true, gradients: true },
   defaults: { batchSize: 64 },
   network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'no-affine' }),
   score(network, batch, _settings, engine) {
     if (!batch) throw new Error('grasp needs a batch of images');
-    const { g, hv } = lossGradAndHvp(engine, network, batch);
+    // g is the first-order pass grad_norm/snip/fisher share; H g goes stage by stage (bounded memory)
+    const g = lossGradients(engine, network, batch).weights;
     const weights = saliencyWeights(network);
-    let total = 0;
-    weights.forEach((p, i) => {
-      total -= engine.tidy(() => engine.sum(engine.mul(p.variable, hv[i]!)).dataSync()[0]!);
-    });
-    engine.dispose([...g, ...hv]);
-    return total;
+    const byName = new Map(network.params.map((p) => [p.name, p.variable as tf.Tensor]));
+    const v = new Map(weights.map((p) => [p.name, engine.tensor(g.get(p.name)!, p.variable.shape)]));
+    const x = batchTensor(engine, batch);
+    try {
+      const hg = stagedHvp(engine, stagesOf(engine, network, { secondOrder: true }), x, (n) => byName.get(n)!, (logits) => crossEntropySecondOrder(engine, logits, batch.labels), v);
+      let total = 0;
+      for (const p of weights) {
+        const w = p.variable.dataSync();
+        const h = hg.get(p.name)!.dataSync();
+        for (let k = 0; k < w.length; k++) total -= w[k]! * h[k]!;
+      }
+      engine.dispose([...hg.values()]);
+      return total;
+    } finally {
+      x.dispose();
+      engine.dispose([...v.values()]);
+    }
   },
 };

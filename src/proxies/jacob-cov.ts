@@ -8,11 +8,14 @@
  * - score = -Σ (log(v + 1e-5) + 1/(v + 1e-5)).
  * A slightly negative eigenvalue (below -1e-5) gives NaN, as numpy's log does; it is returned.
  * Network: the reference's NB201 variant (cell BN without affine/running stats), real class
- * count, batch 64. The forward is zcForward (correct avg_pool_3x3 input gradients).
+ * count, batch 64. The forward is zcStages (correct avg_pool_3x3 input gradients), differentiated
+ * stage by stage (chained-gradients.ts) to bound memory.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ProxyDescriptor, ProxySettings } from './types.ts';
-import { batchTensor, zcForward } from './zero-cost-forward.ts';
+import { chainedGradients } from './chained-gradients.ts';
+import { batchTensor } from './zero-cost-forward.ts';
+import { stagesOf } from './zero-cost-stages.ts';
 import { corrcoef, symmetricEigenvalues } from './zero-cost-linalg.ts';
 
 /** The reference's eval_score on a correlation matrix's eigenvalues. */
@@ -26,6 +29,7 @@ export function jacobCovFromEigenvalues(v: ArrayLike<number>): number {
 export const jacobCov: ProxyDescriptor<ProxySettings> = {
   name: 'jacob_cov',
   description: 'jacob_cov: -Σ(log(v+k)+1/(v+k)) over eigenvalues of corrcoef of input Jacobians (Mellor et al. 2020 v1; SamsungLabs/zero-cost-nas)',
+  spaces: ['nb201', 'nb101'],
   needs: { images: true, labels: false, gradients: true },
   defaults: { batchSize: 64 },
   network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'no-affine' }),
@@ -34,11 +38,11 @@ export const jacobCov: ProxyDescriptor<ProxySettings> = {
     const byName = new Map(network.params.map((p) => [p.name, p.variable as tf.Tensor]));
     const x = batchTensor(engine, batch);
     try {
-      const j = engine.tidy(() =>
-        engine.grad((t: tf.Tensor) => engine.sum(zcForward(engine, network, t as tf.Tensor4D, (name) => byName.get(name)!).logits))(x),
-      );
-      const values = j.dataSync();
-      j.dispose();
+      const { dx } = chainedGradients(engine, stagesOf(engine, network), x, (name) => byName.get(name)!, (y) => engine.sum(y), [], {
+        inputGradient: true,
+      });
+      const values = dx!.dataSync();
+      dx!.dispose();
       const n = batch.n;
       return jacobCovFromEigenvalues(symmetricEigenvalues(corrcoef(values, n, values.length / n), n));
     } finally {

@@ -33,7 +33,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Network } from '../models/nb201-network.ts';
 import type { ProxyDescriptor, ProxySettings } from './types.ts';
-import { saliencyWeights, zcForward } from './zero-cost-forward.ts';
+import { saliencyWeights } from './zero-cost-forward.ts';
+import { forwardOf } from './zero-cost-stages.ts';
+import type { CellNetwork } from '../models/network.ts';
 
 export interface SynflowSettings extends ProxySettings {
   /** Image height = width when no batch is given (the reference takes it from the data: 32 CIFAR, 16 ImageNet16). */
@@ -44,7 +46,7 @@ export interface SynflowSettings extends ProxySettings {
  * ln(score) and its parts: `logScale` S and `sum` = Σ |w · ∂g/∂w| (float64), so
  * score = exp(S) · sum. `log` is -Infinity for a zero score.
  */
-export function synflowLog(engine: typeof tf, network: Network, height: number, width: number): { log: number; logScale: number; sum: number } {
+export function synflowLog(engine: typeof tf, network: CellNetwork, height: number, width: number): { log: number; logScale: number; sum: number } {
   const weights = saliencyWeights(network);
   const absParams = new Map<string, tf.Tensor>(network.params.map((p) => [p.name, engine.abs(p.variable)]));
   const weightTensors = weights.map((p) => absParams.get(p.name)!);
@@ -54,7 +56,7 @@ export function synflowLog(engine: typeof tf, network: Network, height: number, 
     const f = (...ws: tf.Tensor[]): tf.Scalar => {
       const sub = new Map<string, tf.Tensor>(absParams);
       weights.forEach((p, i) => sub.set(p.name, ws[i]!));
-      const out = zcForward(engine, network, x, (name) => sub.get(name)!, { rescale: true });
+      const out = forwardOf(engine, network, x, (name) => sub.get(name)!, { rescale: true });
       logScale = out.logScale;
       return engine.sum(out.logits);
     };
@@ -74,6 +76,9 @@ export function synflowLog(engine: typeof tf, network: Network, height: number, 
 export const synflow: ProxyDescriptor<SynflowSettings> = {
   name: 'synflow',
   description: 'synflow: Σ |w·∂R/∂w| of the |w| network on an all-ones input (Tanaka et al. 2020, as in SamsungLabs/zero-cost-nas), float64-exact via log-scale rescaling',
+  spaces: ['nb201', 'nb101'],
+  // NB101: the reference's get_prunable_copy(bn=False) drops every BN (nb101-network.ts, `bn`)
+  nb101Network: { bn: false },
   needs: { images: false, labels: false, gradients: true },
   defaults: { batchSize: 1, inputSize: 32 },
   network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'none-in-cells' }),

@@ -31,6 +31,8 @@ export interface ProxyDescriptor<S extends ProxySettings = ProxySettings> {
    * use only what every cell network has (src/models/network.ts: params, reluNames, apply).
    */
   spaces?: readonly ('nb201' | 'nb101')[];
+  /** NB101 network options beyond stem and classes, where the proxy's variant differs (synflow: no BN). */
+  nb101Network?: { bn?: boolean };
   defaults: S;
   /**
    * The network variant this proxy scores, given the dataset's class count (e.g. NASWOT uses one

@@ -25,10 +25,13 @@
  */
 import { avgPool3x3 } from '../models/layers.ts';
 import type * as tf from '@tensorflow/tfjs';
-import { BN_EPS } from '../models/layers.ts';
+import { BN_EPS, batchNormTrainFused } from '../models/layers.ts';
 import { NB201_EDGES, convKernelSize, isConvOp } from '../models/nb201-cell.ts';
 import type { Network, NetworkParam } from '../models/nb201-network.ts';
 import type { ImageBatch } from '../datasets/types.ts';
+import { chainedGradients } from './chained-gradients.ts';
+import type { CellNetwork, CellNetworkParam } from '../models/network.ts';
+import { stagesOf } from './zero-cost-stages.ts';
 
 type TF = typeof tf;
 
@@ -42,7 +45,7 @@ export function crossEntropy(engine: TF, logits: tf.Tensor2D, labels: Int32Array
 }
 
 /** The weights the reference sums saliencies over: conv and linear weights (not biases, not BN). */
-export function saliencyWeights(network: Network): NetworkParam[] {
+export function saliencyWeights(network: CellNetwork): CellNetworkParam[] {
   return network.params.filter((p) => p.kind === 'conv' || p.kind === 'linear-weight');
 }
 
@@ -54,8 +57,13 @@ export function fanInPerOutput(shape: readonly number[]): number {
 }
 
 export interface ZcForwardOptions {
-  /** Sees each conv / linear output (bias included, before BN); returns what the network uses. */
-  onLayerOutput?: (y: tf.Tensor, weightName: string) => tf.Tensor;
+  /**
+   * Sees each conv / linear output (bias included, before BN); returns what the network uses.
+   * `param` is the parameter lookup in force (a hook that needs tensors of its own, e.g. fisher's
+   * masks, reads them through it under names of its choosing, so chainedGradients can
+   * differentiate w.r.t. them like any parameter).
+   */
+  onLayerOutput?: (y: tf.Tensor, weightName: string, param: ParamFn) => tf.Tensor;
   /** Carry activations with a log-scale (see the file comment). */
   rescale?: boolean;
   /**
@@ -73,24 +81,28 @@ export interface ZcOutput {
   logScale: number;
 }
 
-interface Scaled {
-  t: tf.Tensor4D;
+/** Parameter lookup by state-dict name. */
+export type ParamFn = (name: string) => tf.Tensor;
+
+/** An activation h = exp(s) · t (s = 0 without `rescale`). */
+export interface Scaled<T extends tf.Tensor = tf.Tensor4D> {
+  t: T;
   s: number;
 }
 
 /**
- * The NB201 network's forward pass on `x` (NHWC) in train mode, with parameters `param(name)`
- * (normally the network's variables, or substitutes). See the file comment. Its avg_pool_3x3
- * is avgPool3x3Exclusive (correct gradients), the one place it deliberately differs from
- * Network.apply's graph (same forward values).
+ * One stage of the forward pass: the stem, a cell, a reduction block, or the head (last BN, ReLU,
+ * pool, classifier: its output `t` is the logits). Stages take the parameter lookup as an
+ * argument so that chained-gradients.ts can re-run one stage with substitutes.
  */
-export function zcForward(
-  engine: TF,
-  network: Network,
-  x: tf.Tensor4D,
-  param: (name: string) => tf.Tensor,
-  opts: ZcForwardOptions = {},
-): ZcOutput {
+export type ZcStage = (h: Scaled<tf.Tensor>, param: ParamFn) => Scaled<tf.Tensor>;
+
+/**
+ * The NB201 network's train-mode forward pass as stages (stem, each cell and reduction block,
+ * head); zcForward runs them in order, chained-gradients.ts differentiates them one at a time.
+ * Supports train mode (batch statistics) only, not `fair` networks.
+ */
+export function zcStages(engine: TF, network: Network, opts: ZcForwardOptions = {}): ZcStage[] {
   const { N, bn, fair } = network.options;
   if (fair) throw new RangeError('zcForward does not support fair networks');
   const names = new Set(network.params.map((p) => p.name));
@@ -106,8 +118,12 @@ export function zcForward(
     return { t: engine.div(y, m) as tf.Tensor4D, s: s + Math.log(m) };
   };
 
+  // The lookup of the stage being run (each stage sets it first; stages run synchronously).
+  let param: ParamFn = () => {
+    throw new Error('zcStages: a stage reads a parameter before it was given the lookup');
+  };
   const hook = <T extends tf.Tensor>(y: T, weightName: string): T =>
-    opts.onLayerOutput ? (opts.onLayerOutput(y, weightName) as T) : y;
+    opts.onLayerOutput ? (opts.onLayerOutput(y, weightName, param) as T) : y;
 
   const conv = (h: Scaled, weightName: string, biasName: string | null, stride: number, pad: number): Scaled => {
     let y = engine.conv2d(h.t, param(weightName) as tf.Tensor4D, stride, pad);
@@ -116,19 +132,17 @@ export function zcForward(
   };
 
   const batchNorm = (h: Scaled, prefix: string): Scaled => {
-    const [n, hh, ww, c] = h.t.shape;
-    const rows = n * hh * ww;
-    const mean = (t: tf.Tensor): tf.Tensor =>
-      opts.secondOrder
-        ? engine.mean(t, [0, 1, 2])
-        : engine.reshape(engine.matMul(engine.fill([1, rows], 1 / rows), engine.reshape(t, [rows, c]) as tf.Tensor2D), [c]);
+    const eps = Math.max(BN_EPS * Math.exp(-2 * h.s), 1.1754944e-38);
+    const gamma = has(`${prefix}.weight`) ? (param(`${prefix}.weight`) as tf.Tensor1D) : undefined;
+    const beta = has(`${prefix}.bias`) ? (param(`${prefix}.bias`) as tf.Tensor1D) : undefined;
+    if (!opts.secondOrder) return { t: batchNormTrainFused(h.t, eps, gamma, beta), s: 0 };
+    const mean = (t: tf.Tensor): tf.Tensor => engine.mean(t, [0, 1, 2]);
     const centred = engine.sub(h.t, mean(h.t));
     const variance = mean(engine.square(centred));
-    const eps = Math.max(BN_EPS * Math.exp(-2 * h.s), 1.1754944e-38);
     let scale: tf.Tensor = engine.rsqrt(engine.add(variance, eps));
-    if (has(`${prefix}.weight`)) scale = engine.mul(scale, param(`${prefix}.weight`));
+    if (gamma) scale = engine.mul(scale, gamma);
     let y = engine.mul(centred, scale) as tf.Tensor4D;
-    if (has(`${prefix}.bias`)) y = engine.add(y, param(`${prefix}.bias`)) as tf.Tensor4D;
+    if (beta) y = engine.add(y, beta) as tf.Tensor4D;
     return { t: y, s: 0 };
   };
 
@@ -172,27 +186,75 @@ export function zcForward(
     return sum([residual, b]);
   };
 
-  let h = conv({ t: x, s: 0 }, 'stem.0.weight', null, 1, 1);
-  if (outerBn) h = batchNorm(h, 'stem.1');
+  const stages: ZcStage[] = [];
+  const stage = (f: (h: Scaled) => Scaled): void => {
+    stages.push((h, p) => {
+      param = p;
+      return f(h as Scaled);
+    });
+  };
+  stage((x) => {
+    const h = conv(x, 'stem.0.weight', null, 1, 1);
+    return outerBn ? batchNorm(h, 'stem.1') : h;
+  });
   let cellIndex = 0;
-  for (let stage = 0; stage < 3; stage++) {
-    if (stage > 0) h = reduction(h, cellIndex++);
-    for (let i = 0; i < N; i++) h = cellForward(h, cellIndex++);
-  }
-  if (outerBn) h = batchNorm(h, 'lastact.0');
-  const pooled = engine.mean(engine.relu(h.t), [1, 2]) as tf.Tensor2D;
-  let logits = engine.matMul(pooled, param('classifier.weight') as tf.Tensor2D) as tf.Tensor2D;
-  logits = engine.add(logits, engine.mul(param('classifier.bias'), Math.exp(-h.s))) as tf.Tensor2D;
-  logits = hook(logits, 'classifier.weight');
-  let s = h.s;
-  if (rescale) {
-    const m = engine.tidy(() => engine.max(engine.abs(logits)).dataSync()[0]!);
-    if (m > 0 && Number.isFinite(m)) {
-      logits = engine.div(logits, m) as tf.Tensor2D;
-      s += Math.log(m);
+  for (let s = 0; s < 3; s++) {
+    if (s > 0) {
+      const k = cellIndex++;
+      stage((h) => reduction(h, k));
+    }
+    for (let i = 0; i < N; i++) {
+      const k = cellIndex++;
+      stage((h) => cellForward(h, k));
     }
   }
-  return { logits, logScale: s };
+  stages.push((input, p) => {
+    param = p;
+    const h = outerBn ? batchNorm(input as Scaled, 'lastact.0') : (input as Scaled);
+    const pooled = engine.mean(engine.relu(h.t), [1, 2]) as tf.Tensor2D;
+    let logits = engine.matMul(pooled, param('classifier.weight') as tf.Tensor2D) as tf.Tensor2D;
+    logits = engine.add(logits, engine.mul(param('classifier.bias'), Math.exp(-h.s))) as tf.Tensor2D;
+    logits = hook(logits, 'classifier.weight');
+    let s = h.s;
+    if (rescale) {
+      const m = engine.tidy(() => engine.max(engine.abs(logits)).dataSync()[0]!);
+      if (m > 0 && Number.isFinite(m)) {
+        logits = engine.div(logits, m) as tf.Tensor2D;
+        s += Math.log(m);
+      }
+    }
+    return { t: logits, s };
+  });
+  return stages;
+}
+
+/**
+ * The NB201 network's forward pass on `x` (NHWC) in train mode, with parameters `param(name)`
+ * (normally the network's variables, or substitutes): zcStages run in order. See the file comment.
+ * Its avg_pool_3x3 is avgPool3x3Exclusive (correct gradients), the one place it deliberately
+ * differs from Network.apply's graph (same forward values).
+ */
+export function zcForward(engine: TF, network: Network, x: tf.Tensor4D, param: ParamFn, opts: ZcForwardOptions = {}): ZcOutput {
+  const stages = zcStages(engine, network, opts);
+  let h: Scaled<tf.Tensor> = { t: x, s: 0 };
+  stages.forEach((run, i) => {
+    if (i === stages.length - 1) {
+      h = run(h, param);
+      return;
+    }
+    // Each stage in its own tidy scope. Safe under tf.grads: what a gradient needs, tfjs keeps
+    // (the tape holds kept clones of every saved tensor), so the scope frees only the rest, e.g.
+    // a conv's output once its BN has run.
+    const input = h;
+    let s = 0;
+    const t = engine.tidy(() => {
+      const out = run(input, param);
+      s = out.s;
+      return out.t;
+    });
+    h = { t, s };
+  });
+  return { logits: h.t as tf.Tensor2D, logScale: h.s };
 }
 
 /** NB201's avg_pool_3x3 with a correct gradient: the network's own (src/models/layers.ts). */
@@ -205,37 +267,60 @@ export function batchTensor(engine: TF, batch: ImageBatch): tf.Tensor4D {
   return engine.tensor4d(batch.x, [batch.n, batch.height, batch.width, batch.channels]);
 }
 
+/** Name under which fisher's per-sample, per-channel mask for a layer is looked up (see lossGradients). */
+export function fisherMaskName(weightName: string): string {
+  return `fisher-mask:${weightName}`;
+}
+
+export interface LossGradients {
+  /** ∂L/∂W for every saliency weight (conv and linear weights), by name. */
+  weights: Map<string, Float32Array>;
+  /** Σ over positions of a · ∂L/∂a per sample and output channel ([n, C] row-major), by weight name. */
+  activations: Map<string, { n: number; c: number; v: Float32Array }>;
+  loss: number;
+}
+
+// One gradient pass per (network, batch): grad_norm, snip and fisher all read it. The reference
+// scores every measure on a copy of the same initialised network with the same batch, so sharing
+// the pass changes no number; it saves two of three backward passes when a job scores all three.
+const lossGradientMemo = new WeakMap<CellNetwork, WeakMap<ImageBatch, LossGradients>>();
+
 /**
- * For every saliency weight (conv and linear weights), `reduce(w, g)` of the weight and its
- * cross-entropy gradient on the batch (network in train mode, running statistics untouched),
- * summed in float64. A weight the loss does not reach has gradient zero (PyTorch's None -> 0).
+ * The mean cross-entropy's gradients on the batch (network in train mode, running statistics
+ * untouched), w.r.t. every conv/linear weight and w.r.t. a mask of ones on every conv/linear
+ * OUTPUT (fisher's Σ a·g), in one pass by chainedGradients. Memoised per network and batch.
  */
-export function sumOverWeightGrads(
-  engine: TF,
-  network: Network,
-  batch: ImageBatch,
-  reduce: (w: tf.Tensor, g: tf.Tensor) => tf.Scalar,
-): number {
+export function lossGradients(engine: TF, network: CellNetwork, batch: ImageBatch): LossGradients {
+  const memo = lossGradientMemo.get(network)?.get(batch);
+  if (memo) return memo;
   const weights = saliencyWeights(network);
+  const byName = new Map<string, tf.Tensor>(network.params.map((p) => [p.name, p.variable]));
+  const n = batch.n;
+  for (const p of weights) {
+    byName.set(fisherMaskName(p.name), engine.ones([n, p.variable.shape[p.variable.shape.length - 1]!]));
+  }
   const x = batchTensor(engine, batch);
+  const stages = stagesOf(engine, network, {
+    onLayerOutput: (y, name, param) => {
+      const m = param(fisherMaskName(name));
+      return engine.mul(y, engine.reshape(m, y.rank === 4 ? [n, 1, 1, m.shape[1]!] : [n, m.shape[1]!]));
+    },
+  });
+  const wrt = [...weights.map((p) => p.name), ...weights.map((p) => fisherMaskName(p.name))];
   try {
-    // zcForward, not network.apply: the builder's avg_pool_3x3 (tf.avgPool 'same') has wrong
-    // gradients at the borders in tfjs (see avgPool3x3Exclusive).
-    const byName = new Map(network.params.map((p) => [p.name, p.variable as tf.Tensor]));
-    const { value, grads } = engine.variableGrads(
-      () => crossEntropy(engine, zcForward(engine, network, x, (name) => byName.get(name)!).logits, batch.labels),
-      weights.map((p) => p.variable),
-    );
-    value.dispose();
-    let total = 0;
+    const r = chainedGradients(engine, stages, x, (name) => byName.get(name)!, (logits) => crossEntropy(engine, logits, batch.labels), wrt);
+    const result: LossGradients = { weights: new Map(), activations: new Map(), loss: r.loss };
     for (const p of weights) {
-      const g = grads[p.variable.name];
-      const term = engine.tidy(() => reduce(p.variable, g ?? engine.zerosLike(p.variable)).dataSync()[0]!);
-      total += term;
+      result.weights.set(p.name, r.grads.get(p.name)!.dataSync() as Float32Array);
+      const m = r.grads.get(fisherMaskName(p.name))!;
+      result.activations.set(p.name, { n, c: m.shape[1]!, v: m.dataSync() as Float32Array });
     }
-    engine.dispose(Object.values(grads));
-    return total;
+    engine.dispose([...r.grads.values()]);
+    if (!lossGradientMemo.has(network)) lossGradientMemo.set(network, new WeakMap());
+    lossGradientMemo.get(network)!.set(batch, result);
+    return result;
   } finally {
     x.dispose();
+    for (const p of weights) byName.get(fisherMaskName(p.name))!.dispose();
   }
 }

@@ -8,6 +8,11 @@
  *   pool of the upstream gradient (the adjoint of the adjoint), none w.r.t. the input (only its
  *   shape is used). Exact for 'valid' pools, the only ones zcForward uses; not registered for
  *   'same' pools (tfjs's own AvgPoolGrad is wrong there, see avgPool3x3Exclusive).
+ * - MaxPoolGrad (the adjoint of a max pool, NB101's pools): its gradient w.r.t. dy gathers the
+ *   upstream gradient at each window's maximum (tf.maxPoolWithArgmax), none w.r.t. the input and
+ *   output (piecewise constant). Where a window's maximum is tied, MaxPoolGrad and the argmax may
+ *   pick different positions; in NB101 tied maxima are zeros behind ReLUs whose gradient is zero
+ *   there, so the choice does not reach the result.
  * `ensureSecondOrderGradients` registers them once, only where tfjs has none.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -34,6 +39,29 @@ export function ensureSecondOrderGradients(): void {
         return {
           x: () => tf.conv2dTranspose(dy, w, x.shape, strides, pad, dimRoundingMode),
           dy: () => tf.conv2d(x, w, strides, pad, 'NHWC', 1, dimRoundingMode),
+        };
+      },
+    });
+  }
+  if (!tf.getGradient('MaxPoolGrad')) {
+    tf.registerGradient({
+      kernelName: 'MaxPoolGrad',
+      inputsToSave: ['dy', 'input', 'output'],
+      gradFunc: (ddx, saved, attrs) => {
+        const [dy, input, output] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const { filterSize, strides, pad } = attrs as unknown as {
+          filterSize: [number, number] | number;
+          strides: [number, number] | number;
+          pad: 'valid' | 'same' | number;
+        };
+        if (typeof pad === 'number') throw new Error(`MaxPoolGrad gradient: 'valid' or 'same' pools only (got pad ${pad})`);
+        return {
+          dy: () => {
+            const { indexes } = tf.maxPoolWithArgmax(input, filterSize, strides, pad, true);
+            return tf.reshape(tf.gather(tf.reshape(ddx as tf.Tensor, [-1]), tf.reshape(indexes, [-1])), dy.shape);
+          },
+          input: () => tf.zerosLike(input),
+          output: () => tf.zerosLike(output),
         };
       },
     });

@@ -1,5 +1,5 @@
 /**
- * Scores many cells with a proxy: skips the cells already in the score cache, runs the rest in
+ * Scores many cells with one or several proxies: skips the cells already in the score cache, runs the rest in
  * worker processes (tfjs computes on one core per process), and writes each score to the cache
  * the moment it arrives, so a run killed at any point loses at most the cells in flight and the
  * next run resumes from the cache.
@@ -59,71 +59,99 @@ export interface ScoreCellsResult {
 const WORKER_MODULE = fileURLToPath(new URL('./score-worker.ts', import.meta.url));
 
 export async function scoreCells(job: ScoreJob, options: ScoreCellsOptions): Promise<ScoreCellsResult> {
+  return (await scoreProxies([job], options))[0]!;
+}
+
+/**
+ * Scores the cells with several proxies in one pass over the cells: each cell goes to a worker
+ * once, with the proxies whose cache lacks it, and each proxy's result goes to that proxy's own
+ * cache (so a later single-proxy run finds it). The jobs must differ only in proxy and settings.
+ * Returns one result per job, in order.
+ */
+export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCellsOptions): Promise<ScoreCellsResult[]> {
   const started = performance.now();
-  const proxy = getProxy(job.proxy);
+  if (jobs.length === 0) return [];
+  const first = jobs[0]!;
+  for (const j of jobs) {
+    if (j.space !== first.space || j.dataset !== first.dataset || j.batchSeed !== first.batchSeed || j.initSeed !== first.initSeed || j.dataDir !== first.dataDir) {
+      throw new RangeError(`scoreProxies: jobs must share space, dataset, seeds and data (${j.proxy} differs from ${first.proxy})`);
+    }
+  }
+  if (new Set(jobs.map((j) => j.proxy)).size !== jobs.length) throw new RangeError('scoreProxies: a proxy is listed twice');
   // The parent resolves the backend so that the cache key names the backend actually used.
   const backend = await initBackend(options.backend);
-  const cache = openScoreCache(options.cacheDir, {
-    space: job.space,
-    proxy: job.proxy,
-    config: {
-      settings: job.settings,
-      network: proxy.network(NUM_CLASSES[job.dataset]),
-      dataset: job.dataset,
-      ...(job.space === 'nb101' ? { nb101StemChannels: job.nb101StemChannels ?? NB101_CPU_STEM_CHANNELS } : {}),
-    },
-    batch: batchId(job, proxy.needs.images),
-    seed: job.initSeed,
-    backend: backend.name,
+  const caches = jobs.map((job) => {
+    const proxy = getProxy(job.proxy);
+    return openScoreCache(options.cacheDir, {
+      space: job.space,
+      proxy: job.proxy,
+      config: {
+        settings: job.settings,
+        network: proxy.network(NUM_CLASSES[job.dataset]),
+        dataset: job.dataset,
+        ...(job.space === 'nb101' ? { nb101StemChannels: job.nb101StemChannels ?? NB101_CPU_STEM_CHANNELS } : {}),
+      },
+      batch: batchId(job, proxy.needs.images),
+      seed: job.initSeed,
+      backend: backend.name,
+    });
   });
   const unique = [...new Map(options.cells.map((t) => [t.key, t])).values()];
-  const todo = unique.filter((t) => {
-    const c = cache.get(t.key);
-    return c === undefined || c.status === 'error';
-  });
-  let failed = 0;
+  const todo: ScoreTask[] = [];
+  for (const t of unique) {
+    const missing = jobs.filter((_j, i) => {
+      const c = caches[i]!.get(t.key);
+      return c === undefined || c.status === 'error';
+    });
+    if (missing.length > 0) todo.push({ ...t, ...(missing.length < jobs.length ? { proxies: missing.map((j) => j.proxy) } : {}) });
+  }
+  const failed = jobs.map(() => 0);
+  const cacheOf = new Map(jobs.map((j, i) => [j.proxy, caches[i]!]));
+  const indexOf = new Map(jobs.map((j, i) => [j.proxy, i]));
   try {
     if (todo.length > 0) {
-      const progress = createProgress(options.label ?? `${job.proxy} on ${job.space}`, todo.length);
-      const setup: WorkerSetup = { job };
-      const summary = await runPool<ScoreTask, ScoreTaskResult>({
+      const progress = createProgress(options.label ?? `${jobs.map((j) => j.proxy).join('+')} on ${first.space}`, todo.length);
+      const setup: WorkerSetup = { jobs: [...jobs] };
+      await runPool<ScoreTask, ScoreTaskResult>({
         workerModule: WORKER_MODULE,
         tasks: todo,
         workers: Math.min(options.workers ?? availableParallelism(), todo.length),
         backend: backend.name,
         workerData: setup,
         onResult: (task, result) => {
-          const score = decodeScore(result.score);
-          cache.put(task.key, { score, status: scoreStatus(score), seconds: result.seconds });
+          for (const [name, outcome] of Object.entries(result.outcomes)) {
+            const cache = cacheOf.get(name)!;
+            if ('error' in outcome) {
+              cache.put(task.key, { score: null, status: 'error', seconds: outcome.seconds, error: outcome.error });
+              failed[indexOf.get(name)!]!++;
+            } else {
+              const score = decodeScore(outcome.score);
+              cache.put(task.key, { score, status: scoreStatus(score), seconds: outcome.seconds });
+            }
+          }
           progress.tick();
         },
         onFailure: (task, failure) => {
-          cache.put(task.key, { score: null, status: 'error', seconds: 0, error: `${failure.kind}: ${failure.message}` });
+          for (const name of task.proxies ?? jobs.map((j) => j.proxy)) {
+            cacheOf.get(name)!.put(task.key, { score: null, status: 'error', seconds: 0, error: `${failure.kind}: ${failure.message}` });
+            failed[indexOf.get(name)!]!++;
+          }
           progress.tick();
         },
       });
-      failed = summary.failed.length;
       progress.done();
     }
-    const cells = unique.map((t): ScoredCell => {
-      const c = cache.get(t.key)!;
-      return {
-        key: t.key,
-        score: c.score ?? NaN,
-        status: c.status,
-        seconds: c.seconds,
-        ...(c.error ? { error: c.error } : {}),
-      };
+    const wallSeconds = (performance.now() - started) / 1000;
+    return jobs.map((job, i) => {
+      const cache = caches[i]!;
+      const cells = unique.map((t): ScoredCell => {
+        const c = cache.get(t.key)!;
+        return { key: t.key, score: c.score ?? NaN, status: c.status, seconds: c.seconds, ...(c.error ? { error: c.error } : {}) };
+      });
+      const computed = todo.filter((t) => !t.proxies || t.proxies.includes(job.proxy)).length;
+      return { cells, backend, computed, failed: failed[i]!, wallSeconds, cacheFile: cache.file };
     });
-    return {
-      cells,
-      backend,
-      computed: todo.length,
-      failed,
-      wallSeconds: (performance.now() - started) / 1000,
-      cacheFile: cache.file,
-    };
   } finally {
-    cache.close();
+    for (const c of caches) c.close();
   }
 }

@@ -24,9 +24,13 @@ export interface ScoreJob {
   dataDir: string;
 }
 
-/** What a worker gets once, at start-up. */
+/**
+ * What a worker gets once, at start-up: one job per proxy, all on the same space, images and
+ * seeds (experiments that score several proxies per cell send them together, so each cell's
+ * network is built once per variant and proxies can share a gradient pass).
+ */
 export interface WorkerSetup {
-  job: ScoreJob;
+  jobs: ScoreJob[];
 }
 
 /**
@@ -36,23 +40,30 @@ export interface WorkerSetup {
 export interface ScoreTask {
   key: string;
   nb101?: ModelSpec;
+  /** Proxies (names from the setup's jobs) to score this cell with; default all of them. */
+  proxies?: string[];
 }
 
 /** JSON cannot carry NaN or Infinity, so non-finite scores travel as strings. */
+export type EncodedScore = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** One proxy's outcome on one cell: a score (possibly non-finite) or the error it threw. */
+export type ProxyOutcome = { score: EncodedScore; seconds: number } | { error: string; seconds: number };
+
+/** A cell's outcomes by proxy name. */
 export interface ScoreTaskResult {
-  score: number | 'NaN' | 'Infinity' | '-Infinity';
-  seconds: number;
+  outcomes: Record<string, ProxyOutcome>;
 }
 
 export function batchId(job: ScoreJob, needsImages: boolean): string {
   return needsImages ? `${job.dataset}-train-b${job.settings.batchSize}-s${job.batchSeed}` : 'data-free';
 }
 
-export function decodeScore(s: ScoreTaskResult['score']): number {
+export function decodeScore(s: EncodedScore): number {
   return typeof s === 'number' ? s : Number(s);
 }
 
-export function encodeScore(x: number): ScoreTaskResult['score'] {
+export function encodeScore(x: number): EncodedScore {
   if (Number.isFinite(x)) return x;
   return String(x) as 'NaN' | 'Infinity' | '-Infinity';
 }

@@ -1,15 +1,22 @@
 /**
- * Worker process of the scoring pool: loads the image batch once, then scores cells one by one.
+ * Worker process of the scoring pool: prepares each job's context once (image batches are
+ * loaded once and shared), then scores cells one by one with the proxies each task names.
  */
 import { serveTasks } from '../engine/worker-serve.ts';
 import type { ScoreTask, ScoreTaskResult, WorkerSetup } from './score-job.ts';
-import { encodeScore } from './score-job.ts';
-import { contextFor, scoreCell, type ScoreContext } from './score-one.ts';
+import { contextFor, scoreCellWith, type ScoreContext } from './score-one.ts';
 
-serveTasks<ScoreTask, ScoreTaskResult, ScoreContext>(
-  async (task, ctx) => {
-    const { score, seconds } = await scoreCell(task, ctx);
-    return { score: encodeScore(score), seconds };
+serveTasks<ScoreTask, ScoreTaskResult, ScoreContext[]>(
+  async (task, contexts) => {
+    const wanted = task.proxies ? contexts.filter((c) => task.proxies!.includes(c.proxy.name)) : contexts;
+    const outcomes = await scoreCellWith(task, wanted);
+    // When nothing succeeded, fail the task as a whole: the pool then retries it once on a fresh
+    // worker (an engine fault can leave this one unreliable) and records the failure for all.
+    const errors = Object.entries(outcomes).filter(([, o]) => 'error' in o);
+    if (errors.length === wanted.length && errors.length > 0) {
+      throw new Error(errors.map(([name, o]) => `${name}: ${(o as { error: string }).error}`).join('; '));
+    }
+    return { outcomes };
   },
-  { setup: (data) => contextFor((data as WorkerSetup).job) },
+  { setup: (data) => (data as WorkerSetup).jobs.map(contextFor) },
 );

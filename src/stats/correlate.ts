@@ -44,3 +44,16 @@ export function correlate(metric: CorrelationMetric, x: ArrayLike<number>, y: Ar
 function withSigned(metric: CorrelationMetric, r: CorrelationResult, abs: boolean): MetricResult {
   return { ...r, metric, signed: r.value, value: abs ? Math.abs(r.value) : r.value };
 }
+
+/**
+ * correlate, but a sample too small to correlate (fewer than two finite pairs, e.g. a proxy run
+ * on zero cells) gives NaN with the reason instead of throwing, for report rows.
+ */
+export function correlateOrReason(metric: CorrelationMetric, x: ArrayLike<number>, y: ArrayLike<number>): MetricResult {
+  try {
+    return correlate(metric, x, y);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { metric, value: NaN, signed: NaN, n: 0, dropped: x.length, reason: e.message };
+  }
+}

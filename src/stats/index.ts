@@ -4,7 +4,7 @@ export { kendallTauB } from './kendall.ts';
 export { spearman } from './spearman.ts';
 export { pearson } from './pearson.ts';
 export { averageRanks } from './ranks.ts';
-export { correlate, isCorrelationMetric, CORRELATION_METRICS, type CorrelationMetric, type MetricResult } from './correlate.ts';
+export { correlate, correlateOrReason, isCorrelationMetric, CORRELATION_METRICS, type CorrelationMetric, type MetricResult } from './correlate.ts';
 export { bootstrapCI, BOOTSTRAP_DEFAULTS, type BootstrapOptions, type BootstrapInterval, type PairedStatistic } from './bootstrap.ts';
 export { topKOverlap, resolveK, type TopK, type TopKResult } from './top-k.ts';
 export { meanStd, type MeanStd } from './summary.ts';

@@ -30,7 +30,7 @@ describe('reproduce-nb101 (quick)', () => {
 
     const page = await reproduceNB101({
       data: DATA_DIR, storeDir, sample: '6', sampleSeed: '0', stem: '4', batch: '8', workers: '2',
-      out: path.join(tmp, 'results'), cacheDir: path.join(tmp, 'cache'),
+      out: path.join(tmp, 'results'), cacheDir: path.join(tmp, 'cache'), zeroCostCells: '5', graspCells: '3',
     });
     expect(expectedJoined).toBeGreaterThan(0);
     expect(page).toContain(`Cells with ground truth and a matrix: ${expectedJoined} (${expectedJoined} hash-only rows joined`);
@@ -42,5 +42,13 @@ describe('reproduce-nb101 (quick)', () => {
     expect(tau.ground_truth).toMatch(/valid 108ep, one training run \(nb101-csv\)/);
     expect(tau.notes).toMatch(/stem 4 channels/);
     expect(existsSync(path.join(tmp, 'results', 'naswot', 'scores-cifar10.csv'))).toBe(true);
+    // the zero-cost rows: every proxy, |rho| beside the published NB101 value
+    const zc = parse(readFileSync(path.join(tmp, 'results', 'zero-cost', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    const synflow = zc.find((r) => r.method === 'synflow' && r.metric === 'spearman_abs')!;
+    expect(Number(synflow.n) + Number(synflow.dropped)).toBe(5);
+    expect(Number(synflow.published)).toBe(0.372);
+    const grasp = zc.find((r) => r.method === 'grasp' && r.metric === 'spearman_abs')!;
+    expect(Number(grasp.n) + Number(grasp.dropped)).toBe(3);
+    expect(grasp.notes).toMatch(/batch 8 CIFAR-10 training images \(reference: 256\)/);
   });
 });

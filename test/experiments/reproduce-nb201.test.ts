@@ -23,6 +23,9 @@ describe('reproduce-nb201 (quick)', () => {
       workers: '2',
       out: path.join(tmp, 'results'),
       cacheDir: path.join(tmp, 'cache'),
+      zeroCostCells: '300',
+      graspCells: '100',
+      freedartsSeeds: '1',
     };
     const page = await reproduceNB201(options);
     expect(existsSync(path.join(tmp, 'store', 'nb201.h5'))).toBe(true);
@@ -44,6 +47,28 @@ describe('reproduce-nb201 (quick)', () => {
     expect(scores.map((r) => Number(r.index))).toEqual(cells);
     for (const r of scores) expect(Number.isFinite(Number(r.score))).toBe(true);
     expect(readFileSync(path.join(tmp, 'results', 'README.md'), 'utf8')).toContain('### Table 2(a)');
+
+    // the zero-cost table: every proxy on the listed cells, |rho| beside the published value
+    const zc = parse(readFileSync(path.join(tmp, 'results', 'zero-cost', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    for (const proxy of ['grad_norm', 'snip', 'grasp', 'fisher', 'synflow', 'jacob_cov', 'params', 'flops']) {
+      const r = zc.find((x) => x.method === proxy && x.dataset === 'cifar10' && x.metric === 'spearman_abs')!;
+      expect(r.ground_truth).toBe('cifar10-valid ori-test 200ep (nb201-v1_0)');
+      expect(Number(r.n) + Number(r.dropped)).toBe(10);
+      expect(Number(r.ours)).toBeGreaterThanOrEqual(0);
+    }
+    expect(Number(zc.find((x) => x.method === 'grad_norm' && x.metric === 'spearman_abs' && x.dataset === 'cifar10')!.published)).toBe(0.594);
+    // data-free proxies still run for CIFAR-100 (no images here); the others say why not
+    expect(zc.find((x) => x.method === 'synflow' && x.dataset === 'cifar100' && x.metric === 'spearman')!.ours).not.toBe('NaN');
+    expect(zc.find((x) => x.method === 'snip' && x.dataset === 'cifar100' && x.metric === 'spearman')!.notes).toMatch(/data not present/);
+    const vote = zc.find((x) => x.method === 'vote(synflow+jacob_cov+snip)' && x.dataset === 'cifar10')!;
+    expect(Number(vote.ours)).toBeGreaterThanOrEqual(0);
+    expect(Number(vote.ours)).toBeLessThanOrEqual(1);
+    expect(Number(vote.published)).toBe(0.817);
+
+    // FreeDARTS: one search per variant, found cells looked up in the store
+    const fd = readFileSync(path.join(tmp, 'results', 'freedarts', 'table.csv'), 'utf8');
+    expect(fd).toMatch(/iterative/);
+    expect(fd).toMatch(/one-shot/);
 
     const again = await reproduceNB201(options);
     expect(again).toContain('0 cells computed this run');
