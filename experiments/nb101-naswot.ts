@@ -24,7 +24,8 @@ import type { PublishedTable } from '../src/report/published.ts';
 import { getProxy } from '../src/proxies/registry.ts';
 import { scoreCells } from '../src/scoring/score-cells.ts';
 import type { ScoreTask } from '../src/scoring/score-job.ts';
-import { bootstrapCI, correlate, type CorrelationMetric } from '../src/stats/index.ts';
+import type { CorrelationMetric } from '../src/stats/index.ts';
+import { measuredEntry } from '../src/pipeline/correlation-entry.ts';
 import type { ModelSpec } from '../src/spaces/nb101.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 
@@ -105,8 +106,6 @@ export async function run(ctx: NB101ExperimentContext): Promise<{ markdown: stri
   const failed = scored.cells.filter((c) => c.status === 'error').length;
   const nonFinite = scored.cells.filter((c) => c.status === 'nan' || c.status === 'inf').length;
   const entries: CorrelationEntry[] = METRICS.map((metric) => {
-    const result = correlate(metric, x, y);
-    const ci = Number.isNaN(result.value) ? null : bootstrapCI(x, y, metric, { resamples: 1000, seed: 0 });
     const published = ctx.published.lookup({ paper: 'naswot-icml2021', benchmark: 'nb101', dataset: 'cifar10', method: 'naswot', metric });
     const notes = [
       `stem ${ctx.stemChannels} channels`,
@@ -114,19 +113,11 @@ export async function run(ctx: NB101ExperimentContext): Promise<{ markdown: stri
       'validation (not test) accuracy of a single run',
     ];
     if (failed > 0) notes.push(`${failed} cells failed to score and are excluded`);
-    return {
-      method: 'naswot',
-      benchmark: 'nb101',
-      dataset: 'cifar10',
-      groundTruth,
-      metric,
-      result,
-      ci: ci ? { low: ci.low, high: ci.high } : null,
-      published: published ?? null,
+    return measuredEntry({ method: 'naswot', benchmark: 'nb101', dataset: 'cifar10', groundTruth, metric, published: published ?? null }, x, y, {
       backend,
       wallSeconds: scored.wallSeconds,
       notes,
-    };
+    });
   });
   const rows = buildCorrelationRows(entries);
   writeCorrelationTable(rows, { csv: path.join(outDir, 'correlation.csv'), markdown: path.join(outDir, 'correlation.md') });

@@ -12,6 +12,9 @@
  *   CPU); `--stem 128` gives it.
  * - Batch: 64 CIFAR-10 training images by default, not the reference's 256 for NB101 (4x the
  *   time and memory per cell on a CPU); `--zero-cost-batch 256` gives the reference's.
+ * - Initialisation: PyTorch's defaults (src/models/init.ts), not the reference NB101 port's own
+ *   `_initialize_weights` (conv N(0, √(2/(k²·out))), linear N(0, 0.01), zero biases): score
+ *   magnitudes differ, synflow's most.
  * - Cells: `zeroCostCells` (default 150) sampled from those with ground truth, grasp on the first
  *   `graspCells` (default 30) of them (its Hessian-vector product costs ~3 gradient passes);
  *   FULL=1: every cell with ground truth.
@@ -23,7 +26,8 @@ import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, 
 import { getProxy } from '../src/proxies/registry.ts';
 import { scoreProxies, type ScoreCellsResult } from '../src/scoring/score-cells.ts';
 import type { ScoreJob, ScoreTask } from '../src/scoring/score-job.ts';
-import { bootstrapCI, correlateOrReason, type CorrelationMetric } from '../src/stats/index.ts';
+import type { CorrelationMetric } from '../src/stats/index.ts';
+import { measuredEntry } from '../src/pipeline/correlation-entry.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { candidates, type Candidate, type NB101ExperimentContext } from './nb101-naswot.ts';
 import { ZERO_COST_PROXIES } from './nb201-zero-cost.ts';
@@ -78,26 +82,23 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101ZeroCostOption
     const x = Float64Array.from(r.result.cells, (c) => c.score);
     const y = Float64Array.from(r.cells, (c) => c.accuracy);
     for (const metric of METRICS) {
-      const result = correlateOrReason(metric, x, y);
-      const ci = Number.isNaN(result.value) ? null : bootstrapCI(x, y, metric, { resamples: 1000, seed: 0 });
       const published =
         metric === 'spearman_abs' ? ctx.published.lookup({ paper: 'zero-cost-iclr2021', benchmark: 'nb101', dataset: 'cifar10', method: proxy, metric }) : undefined;
-      const notes = [`stem ${ctx.stemChannels} channels`, 'validation (not test) accuracy of a single run', `sample of ${r.cells.length} cells, not all 423,624`];
+      const notes = [
+        `stem ${ctx.stemChannels} channels`,
+        'validation (not test) accuracy of a single run',
+        `sample of ${r.cells.length} cells, not all 423,624`,
+        "PyTorch-default init, not the reference port's",
+      ];
       if (getProxy(proxy).needs.images) notes.push(`batch ${batchSize} CIFAR-10 training images${batchSize !== 256 ? ' (reference: 256)' : ''}`);
       if (r.result.failed > 0) notes.push(`${r.result.failed} cells failed to score and are excluded`);
-      entries.push({
-        method: proxy,
-        benchmark: 'nb101',
-        dataset: 'cifar10',
-        groundTruth,
-        metric,
-        result,
-        ci: ci ? { low: ci.low, high: ci.high } : null,
-        published: published ?? null,
-        backend: `${r.result.backend.name} ${r.result.backend.version}`,
-        wallSeconds: r.result.wallSeconds,
-        notes,
-      });
+      entries.push(
+        measuredEntry({ method: proxy, benchmark: 'nb101', dataset: 'cifar10', groundTruth, metric, published: published ?? null }, x, y, {
+          backend: `${r.result.backend.name} ${r.result.backend.version}`,
+          wallSeconds: r.result.wallSeconds,
+          notes,
+        }),
+      );
     }
     const secs = r.result.cells.reduce((s, c) => s + c.seconds, 0) / Math.max(1, r.result.cells.length);
     const bad = r.result.cells.filter((c) => c.status !== 'ok').length;

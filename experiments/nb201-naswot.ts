@@ -32,13 +32,13 @@ import { nb201Tasks, scoreCells, type ScoredCell } from '../src/scoring/score-ce
 import { nSampleSearch, type Selector } from '../src/search/n-sample-search.ts';
 import { prunedNB201Key } from '../src/spaces/nb201-canonical.ts';
 import { archStringFromIndex, cellFromIndex } from '../src/spaces/nb201-index.ts';
-import { bootstrapCI, correlate, meanStd, type CorrelationMetric } from '../src/stats/index.ts';
+import { meanStd, type CorrelationMetric } from '../src/stats/index.ts';
+import { measuredEntry, missingEntry } from '../src/pipeline/correlation-entry.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { existsSync } from 'node:fs';
 
 const PAPER = 'naswot-icml2021';
 const METHOD = 'naswot';
-const BOOTSTRAP_RESAMPLES = 1000;
 
 interface GroundTruthSpec {
   query: MetricQuery;
@@ -202,26 +202,16 @@ function entry(
   wallSeconds: number,
   failed: number,
 ): CorrelationEntry {
-  const result = correlate(metric, x, y);
-  const ci = Number.isNaN(result.value) ? null : bootstrapCI(x, y, metric, { resamples: BOOTSTRAP_RESAMPLES, seed: 0 });
-  const published = publishedFor(ctx, ds, gt, metric);
   const notes: string[] = [`scores on ${ds.images} training images`];
   if (ctx.batchSize) notes.push(`batch ${ctx.batchSize}, not the reference 128`);
   if (failed > 0) notes.push(`${failed} cells failed to score and are excluded`);
   if (ctx.selection.kind !== 'all') notes.push('sample of cells, not all 15,625');
-  return {
-    method: METHOD,
-    benchmark: 'nb201',
-    dataset: ds.reportName,
-    groundTruth: label,
-    metric,
-    result,
-    ci: ci ? { low: ci.low, high: ci.high } : null,
-    published: published ?? null,
+  const published = publishedFor(ctx, ds, gt, metric);
+  return measuredEntry({ method: METHOD, benchmark: 'nb201', dataset: ds.reportName, groundTruth: label, metric, published: published ?? null }, x, y, {
     backend,
     wallSeconds,
     notes,
-  };
+  });
 }
 
 /** The paper's number for this row, if it printed one. */
@@ -232,18 +222,8 @@ function publishedFor(ctx: ExperimentContext, ds: DatasetSpec, gt: GroundTruthSp
 
 function missingRow(ctx: ExperimentContext, ds: DatasetSpec, gt: GroundTruthSpec, metric: CorrelationMetric, note: string): CorrelationEntry {
   const published = publishedFor(ctx, ds, gt, metric);
-  return {
-    method: METHOD,
-    benchmark: 'nb201',
-    dataset: ds.reportName,
-    groundTruth: `${gt.query.dataset} ${gt.query.split} ${gt.query.epochs}ep`,
-    metric,
-    result: { value: NaN, n: 0, dropped: 0, reason: note },
-    ci: null,
-    published: published ?? null,
-    backend: 'n/a',
-    wallSeconds: 0,
-  };
+  const groundTruth = `${gt.query.dataset} ${gt.query.split} ${gt.query.epochs}ep`;
+  return missingEntry({ method: METHOD, benchmark: 'nb201', dataset: ds.reportName, groundTruth, metric, published: published ?? null }, note);
 }
 
 /** Table 2(a): NASWOT-N, random (N = 1) and optimal-N over the scored pool. */

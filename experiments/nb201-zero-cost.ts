@@ -38,7 +38,8 @@ import { describeSelection, selectNB201Cells } from '../src/scoring/cell-selecti
 import type { ScoreJob } from '../src/scoring/score-job.ts';
 import { nb201Tasks, scoreProxies, type ScoreCellsResult } from '../src/scoring/score-cells.ts';
 import { archStringFromIndex } from '../src/spaces/nb201-index.ts';
-import { bootstrapCI, correlateOrReason, type CorrelationMetric } from '../src/stats/index.ts';
+import type { CorrelationMetric } from '../src/stats/index.ts';
+import { measuredEntry, missingEntry, type RowIdentity } from '../src/pipeline/correlation-entry.ts';
 import { voteAgreement } from '../src/stats/vote.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 
@@ -182,6 +183,14 @@ function sampleNote(ctx: ExperimentContext): string[] {
   return ctx.selection.kind === 'all' ? [] : ['sample of cells, not all 15,625'];
 }
 
+function identity(ctx: ExperimentContext, ds: DatasetSpec, proxy: string, metric: CorrelationMetric, label: string): RowIdentity {
+  const published =
+    metric === 'spearman_abs'
+      ? ctx.published.lookup({ paper: PAPER, benchmark: 'nb201', dataset: ds.reportName, method: proxy, metric, groundTruth: ds.published })
+      : undefined;
+  return { method: proxy, benchmark: 'nb201', dataset: ds.reportName, groundTruth: label, metric, published: published ?? null };
+}
+
 function entry(
   ctx: ExperimentContext,
   ds: DatasetSpec,
@@ -192,42 +201,19 @@ function entry(
   y: Float64Array,
 ): CorrelationEntry {
   const x = Float64Array.from(scored.cells, (c) => c.score);
-  const result = correlateOrReason(metric, x, y);
-  const ci = Number.isNaN(result.value) ? null : bootstrapCI(x, y, metric, { resamples: 1000, seed: 0 });
   const notes = [`scores on ${ds.images} training images`, ...sampleNote(ctx)];
   if (ctx.batchSize && getProxy(proxy).needs.images) notes.push(`batch ${ctx.batchSize}, not the reference 64`);
   if (scored.failed > 0) notes.push(`${scored.failed} cells failed to score and are excluded`);
   if (ds.images === 'cifar10') notes.push("the paper's 'cifar10-valid test' = NB201 cifar10-valid ori-test");
-  const published = metric === 'spearman_abs' ? ctx.published.lookup({ paper: PAPER, benchmark: 'nb201', dataset: ds.reportName, method: proxy, metric, groundTruth: ds.published }) : undefined;
-  return {
-    method: proxy,
-    benchmark: 'nb201',
-    dataset: ds.reportName,
-    groundTruth: label,
-    metric,
-    result,
-    ci: ci ? { low: ci.low, high: ci.high } : null,
-    published: published ?? null,
+  return measuredEntry(identity(ctx, ds, proxy, metric, label), x, y, {
     backend: `${scored.backend.name} ${scored.backend.version}`,
     wallSeconds: scored.wallSeconds,
     notes,
-  };
+  });
 }
 
 function missing(ctx: ExperimentContext, ds: DatasetSpec, proxy: string, metric: CorrelationMetric, label: string, reason: string): CorrelationEntry {
-  const published = metric === 'spearman_abs' ? ctx.published.lookup({ paper: PAPER, benchmark: 'nb201', dataset: ds.reportName, method: proxy, metric, groundTruth: ds.published }) : undefined;
-  return {
-    method: proxy,
-    benchmark: 'nb201',
-    dataset: ds.reportName,
-    groundTruth: label,
-    metric,
-    result: { value: NaN, n: 0, dropped: 0, reason },
-    ci: null,
-    published: published ?? null,
-    backend: 'n/a',
-    wallSeconds: 0,
-  };
+  return missingEntry(identity(ctx, ds, proxy, metric, label), reason);
 }
 
 /** One row per cell: every proxy's score (empty where a proxy did not score it) and the accuracy. */

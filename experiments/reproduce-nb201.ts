@@ -10,8 +10,9 @@
  *    cache (a rerun, or a run after a kill, recomputes nothing it already has).
  * 3. results/nb201/README.md with every table, the settings, the data's provenance and wall time.
  *
- * Default size: 1,000 sampled cells (the NASWOT paper's count), about 17 minutes on 2 cores with
- * the wasm backend; FULL=1 scores all 15,625.
+ * Default size: NASWOT on 1,000 sampled cells (the NASWOT paper's count, ~15 min on 2 cores with
+ * the wasm backend), the zero-cost proxies on the first 150 of them and grasp on 30 (~10 min),
+ * FreeDARTS over 10 seeds (~1.5 min); FULL=1 scores all 15,625 with every proxy.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

@@ -3,53 +3,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nb101Cost } from '../../src/models/nb101-cost.ts';
 import { buildNB101Network, type NB101Network, type NB101NetworkOptions } from '../../src/models/nb101-network.ts';
 import type { ModelSpec } from '../../src/spaces/nb101.ts';
+import { C1, C3, CHAIN, MP, PROJECTION_ONLY, RESIDUAL_POOL, TRUNCATING } from '../helpers/nb101-specs.ts';
 
 // Small networks keep these tests light on the shared 2-core machine: stem 8, 8x8 inputs.
 const SMALL = { stemChannels: 8, numClasses: 10, seed: 0 } satisfies NB101NetworkOptions;
 
-const C3 = 'conv3x3-bn-relu';
-const C1 = 'conv1x1-bn-relu';
-const MP = 'maxpool3x3';
-
-/** Input -> output edge plus interior vertices, one a max-pool; three vertices feed the output. */
-const RESIDUAL_POOL: ModelSpec = {
-  matrix: [
-    [0, 1, 1, 0, 0, 1],
-    [0, 0, 0, 1, 0, 1],
-    [0, 0, 0, 0, 1, 1],
-    [0, 0, 0, 0, 1, 1],
-    [0, 0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0],
-  ],
-  // vertex 4 (a conv) has no out-edge: pruned.
-  ops: ['input', C3, MP, C1, C3, 'output'],
-};
-/** The first row of the shared table: a chain with a max-pool, no input -> output edge. */
-const CHAIN: ModelSpec = {
-  matrix: [
-    [0, 1, 0, 0, 1, 1, 0],
-    [0, 0, 0, 1, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0, 0, 0],
-  ],
-  ops: ['input', C3, MP, C3, C3, C1, 'output'],
-};
-/** Input -> output only: every module is one projection. */
-const PROJECTION_ONLY: ModelSpec = { matrix: [[0, 1], [0, 0]], ops: ['input', 'output'] };
-/** Odd split (3 vertices feed the output, 8 channels = 3 + 3 + 2) with truncation 1 -> 3. */
-const TRUNCATING: ModelSpec = {
-  matrix: [
-    [0, 1, 1, 1, 0],
-    [0, 0, 0, 1, 1],
-    [0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0],
-  ],
-  ops: ['input', C3, MP, C1, 'output'],
-};
 
 const built: NB101Network[] = [];
 function build(spec: ModelSpec, opts: Partial<NB101NetworkOptions> = {}): NB101Network {

@@ -10,54 +10,13 @@ import {
 import type { ModelSpec } from '../../src/spaces/nb101.ts';
 import { zcForwardNB101 } from '../../src/proxies/zero-cost-forward-nb101.ts';
 import { ensureSecondOrderGradients } from '../../src/proxies/zero-cost-hvp.ts';
+import { C1, C3, CHAIN, PROJECTION_ONLY, RESIDUAL_POOL, TRUNCATING } from '../helpers/nb101-specs.ts';
 
 // Small networks (stem 4-8, 8x8 inputs) keep these tests light on the shared 2-core machine.
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const C3 = 'conv3x3-bn-relu';
-const C1 = 'conv1x1-bn-relu';
-const MP = 'maxpool3x3';
-
-/** Max-pool vertex, projections into vertices 1, 2 and the output, truncation 1 -> 3, concat of 3. */
-const RESIDUAL_POOL: ModelSpec = {
-  matrix: [
-    [0, 1, 1, 0, 0, 1],
-    [0, 0, 0, 1, 0, 1],
-    [0, 0, 0, 0, 1, 1],
-    [0, 0, 0, 0, 1, 1],
-    [0, 0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0],
-  ],
-  ops: ['input', C3, MP, C1, C3, 'output'],
-};
-/** A chain with a max-pool, no input -> output edge (the shared table's first row). */
-const CHAIN: ModelSpec = {
-  matrix: [
-    [0, 1, 0, 0, 1, 1, 0],
-    [0, 0, 0, 1, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 0],
-    [0, 0, 0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0, 0, 0],
-  ],
-  ops: ['input', C3, MP, C3, C3, C1, 'output'],
-};
-/** Input -> output only: every module is one projection. */
-const PROJECTION_ONLY: ModelSpec = { matrix: [[0, 1], [0, 0]], ops: ['input', 'output'] };
-/** Odd split (8 = 3 + 3 + 2) with truncation 1 -> 3, concatenation, no output projection. */
-const TRUNCATING: ModelSpec = {
-  matrix: [
-    [0, 1, 1, 1, 0],
-    [0, 0, 0, 1, 1],
-    [0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 1],
-    [0, 0, 0, 0, 0],
-  ],
-  ops: ['input', C3, MP, C1, 'output'],
-};
 /** conv3x3 -> conv1x1 plus the input -> output projection: no max-pool inside the module. */
 const CONV_ONLY: ModelSpec = {
   matrix: [
