@@ -54,12 +54,13 @@ import { groundTruth, valuesAt } from '../src/pipeline/ground-truth.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { bnNasScore, opGammaScores, snapshotGammas } from '../src/proxies/bn-nas.ts';
 import { convShareTopK } from '../src/proxies/fair-bn-unfairness.ts';
-import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
+import { measuredEntry, missingEntry } from '../src/pipeline/correlation-entry.ts';
+import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry, type PublishedValue } from '../src/report/correlation-table.ts';
 import { csvNumber, markdownTable, mdNumber } from '../src/report/format.ts';
 import { PublishedTable } from '../src/report/published.ts';
 import { selectNB201Cells, type CellSelection } from '../src/scoring/cell-selection.ts';
 import { archStringFromIndex, cellFromIndex } from '../src/spaces/nb201-index.ts';
-import { bootstrapCI, correlate, type CorrelationMetric } from '../src/stats/index.ts';
+import { correlate, type CorrelationMetric } from '../src/stats/index.ts';
 import type { TrainSnapshot } from '../src/supernet/checkpoint.ts';
 import type { SupernetOptions } from '../src/supernet/nb201-supernet.ts';
 import { PAPER_OPTIMISER, resolveTrainConfig, type TrainMode } from '../src/supernet/train-config.ts';
@@ -159,50 +160,23 @@ export function bnNasScores(labels: readonly ParamLabel[], snapshot: TrainSnapsh
   return Float64Array.from(cells, (c) => bnNasScore(table, c));
 }
 
-/** A correlation row with a bootstrap interval. */
+/** A measured row of this experiment (NB201, CIFAR-10): correlation, bootstrap interval, notes. */
 export function correlationEntry(
   method: string,
   metric: CorrelationMetric,
   truthLabel: string,
-  x: ArrayLike<number>,
-  y: ArrayLike<number>,
+  x: Float64Array,
+  y: Float64Array,
   backend: string,
   wallSeconds: number,
   notes: string[],
-  published: { value: number; source: string; nArchs?: number | null } | undefined,
+  published: PublishedValue | undefined,
 ): CorrelationEntry {
-  const result = correlate(metric, x, y);
-  const ci = Number.isNaN(result.value) ? null : bootstrapCI(x, y, metric, { resamples: 1000, seed: 0 });
-  return {
-    method,
-    benchmark: 'nb201',
-    dataset: 'cifar10',
-    groundTruth: truthLabel,
-    metric,
-    result,
-    ci: ci ? { low: ci.low, high: ci.high } : null,
-    published: published ?? null,
-    backend,
-    wallSeconds,
-    notes,
-  };
+  return measuredEntry({ method, benchmark: 'nb201', dataset: 'cifar10', groundTruth: truthLabel, metric, published }, x, y, { backend, wallSeconds, notes });
 }
 
 export function missingEntries(methods: readonly string[], truthLabel: string, reason: string): CorrelationEntry[] {
-  return methods.flatMap((method) =>
-    METRICS.map((metric) => ({
-      method,
-      benchmark: 'nb201',
-      dataset: 'cifar10',
-      groundTruth: truthLabel,
-      metric,
-      result: { value: NaN, n: 0, dropped: 0, reason },
-      ci: null,
-      published: null,
-      backend: 'n/a',
-      wallSeconds: 0,
-    })),
-  );
+  return methods.flatMap((method) => METRICS.map((metric) => missingEntry({ method, benchmark: 'nb201', dataset: 'cifar10', groundTruth: truthLabel, metric }, reason)));
 }
 
 /** Why the CIFAR-10 images or the ground truth are unavailable, or undefined when both are there. */
@@ -351,7 +325,7 @@ export async function runBnNasExperiment(ctx: ExperimentContext, opts: BnNasOpti
     '',
     `Target: Kendall τ of the BN-only run, ${mdNumber(tau('bn-only'), 3)}. Standard runs are complete runs of m x the BN-only training time (m in ${o.ladder.join(', ')}); the ratio is the smallest m whose τ reaches the target. Result: **${ratio}**.`,
     '',
-    markdownTable(['run', 'm', 'steps', 'training s', 'kendall τ'], ratioRows.map((r) => [r[0]!, r[1]!, r[2]!, r[3]!, r[4]!]), ['l', 'r', 'r', 'r', 'r']),
+    markdownTable(['run', 'm', 'steps', 'training s', 'kendall τ'], ratioRows.map((r) => [r[0]!, r[1]!, r[2]!, r[3]!, mdNumber(Number(r[4]), 3)]), ['l', 'r', 'r', 'r', 'r']),
     '',
     '### Unfairness: share of convolutions in the top-k cells',
     '',

@@ -6,13 +6,15 @@
  * 1. The store: `--store`, else <store-dir>/nb201.h5, imported from DATA/nb201/nb201-accuracies.csv
  *    when missing (the table that has both ground truths the papers used: NB201 v1.0
  *    cifar10-valid and NATS-Bench; pass --store to use a store from the official .pth instead).
- * 2. Every NB201 experiment in experiments/ (NASWOT, zero-cost, FreeDARTS), which score cells through the score
+ * 2. Every NB201 experiment in experiments/ (NASWOT, zero-cost, FreeDARTS, BN-NAS, fair-BN), which score cells through the score
  *    cache (a rerun, or a run after a kill, recomputes nothing it already has).
  * 3. results/nb201/README.md with every table, the settings, the data's provenance and wall time.
  *
  * Default size: NASWOT on 1,000 sampled cells (the NASWOT paper's count, ~15 min on 2 cores with
  * the wasm backend), the zero-cost proxies on the first 150 of them and grasp on 30 (~10 min),
- * FreeDARTS over 10 seeds (~1.5 min); FULL=1 scores all 15,625 with every proxy.
+ * FreeDARTS over 10 seeds (~1.5 min), BN-NAS and fair-BN on a scaled-down supernet (~6 min);
+ * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
+ * experiments/nb201-bn-nas.ts for its --full).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +31,8 @@ import { DataError } from '../src/util/errors.ts';
 import * as naswot from './nb201-naswot.ts';
 import * as zeroCost from './nb201-zero-cost.ts';
 import * as freedarts from './nb201-freedarts.ts';
+import { runBnNasExperiment } from './nb201-bn-nas.ts';
+import { runFairBnExperiment } from './nb201-fair-bn.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SAMPLE = 1000;
@@ -39,7 +43,18 @@ function experiments(o: Options): Array<(ctx: ExperimentContext) => Promise<Expe
     (ctx) => naswot.run(ctx),
     (ctx) => zeroCost.run(ctx, { zeroCostCells: Number(o.zeroCostCells), graspCells: Number(o.graspCells) }),
     (ctx) => freedarts.run(ctx, { seeds: Number(o.freedartsSeeds ?? freedarts.DEFAULT_SEEDS) }),
+    // BN-NAS first: fair-BN reuses its original-space supernet checkpoint
+    (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
+    (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
   ];
+}
+
+/** Scaled-down supernet settings from the command line (the experiments' defaults otherwise). */
+function supernetOptions(o: Options): { steps?: number; C?: number; N?: number; batchSize?: number } {
+  const n = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  return Object.fromEntries(
+    Object.entries({ steps: n(o.supernetSteps), C: n(o.supernetC), N: n(o.supernetN), batchSize: n(o.supernetBatch) }).filter(([, v]) => v !== undefined),
+  );
 }
 
 export interface Options {
@@ -58,6 +73,10 @@ export interface Options {
   zeroCostCells: string;
   graspCells: string;
   freedartsSeeds?: string;
+  supernetSteps?: string;
+  supernetC?: string;
+  supernetN?: string;
+  supernetBatch?: string;
 }
 
 async function openOrImportStore(o: Options): Promise<BenchmarkStore> {
@@ -134,6 +153,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--sample <n>', 'cells to sample when not --full', String(DEFAULT_SAMPLE))
     .option('--cells <list>', 'score exactly these cell indices (quick checks)')
     .option('--zero-cost-cells <n>', 'zero-cost proxies: the first n cells of the sample (all with --full)', String(zeroCost.DEFAULT_ZERO_COST_CELLS))
+    .option('--supernet-steps <n>', 'BN-NAS / fair-BN: BN-only training steps (default: the experiments\' scaled-down 300)')
+    .option('--supernet-c <n>', 'BN-NAS / fair-BN: supernet channels C (default 8)')
+    .option('--supernet-n <n>', 'BN-NAS / fair-BN: cells per stage N (default 1)')
+    .option('--supernet-batch <n>', 'BN-NAS / fair-BN: training batch (default 64)')
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
   await runReproduction(program, reproduceNB201);

@@ -26,6 +26,10 @@ describe('reproduce-nb201 (quick)', () => {
       zeroCostCells: '300',
       graspCells: '100',
       freedartsSeeds: '1',
+      supernetSteps: '4',
+      supernetC: '2',
+      supernetN: '1',
+      supernetBatch: '8',
     };
     const page = await reproduceNB201(options);
     expect(existsSync(path.join(tmp, 'store', 'nb201.h5'))).toBe(true);
@@ -69,6 +73,11 @@ describe('reproduce-nb201 (quick)', () => {
     const fd = readFileSync(path.join(tmp, 'results', 'freedarts', 'table.csv'), 'utf8');
     expect(fd).toMatch(/iterative/);
     expect(fd).toMatch(/one-shot/);
+
+    // BN-NAS and fair-BN tables (toy supernet), every fair-BN row labelled a reconstruction
+    expect(existsSync(path.join(tmp, 'results', 'bn-nas', 'correlation.csv'))).toBe(true);
+    const fair = parse(readFileSync(path.join(tmp, 'results', 'fair-bn', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    expect(fair.length).toBeGreaterThan(0);
 
     const again = await reproduceNB201(options);
     expect(again).toContain('0 cells computed this run');
