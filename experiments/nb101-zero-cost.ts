@@ -120,6 +120,7 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101ZeroCostOption
     '',
     `- ${chosen.length} of ${all.length} cells with ground truth (sample seed ${ctx.sampleSeed}); grasp on the first ${graspChosen.length}; stem ${ctx.stemChannels}, batch ${batchSize}.`,
     ...lines,
+    '- Seconds are each proxy\'s own call on a shared network: grad_norm\'s include the one gradient pass that snip and fisher reuse (~0 s of their own), grasp runs on its own cells and its seconds include its own gradient pass and Hessian-vector product.',
     '',
     correlationTableMarkdown(rows),
     '',

@@ -172,6 +172,7 @@ export async function run(ctx: ExperimentContext, opts: ZeroCostOptions = {}): P
     '',
     `Cells: the first ${cells.length} of ${describeSelection(ctx.selection)}; grasp on the first ${graspCells.length}.`,
     ...settingsLines,
+    '- Seconds are each proxy\'s own call on a shared network: grad_norm\'s include the one gradient pass that snip and fisher reuse (~0 s of their own), grasp runs on its own cells and its seconds include its own gradient pass and Hessian-vector product.',
     '',
     correlationTableMarkdown(rows),
     '',
