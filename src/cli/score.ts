@@ -21,6 +21,7 @@ interface ScoreOptions {
   seed: string;
   all?: boolean;
   batch?: string;
+  augment?: boolean;
   batchSeed: string;
   initSeed: string;
   dataset: string;
@@ -57,6 +58,7 @@ export function registerScore(program: Command): void {
     .option('--all', 'score every cell of the space')
     .option('--batch <n>', "images per batch (default: the proxy's reference value)")
     .option('--batch-seed <s>', 'seed of the image batch selection', '0')
+    .option('--augment', "crop (pad 4) + flip the batch as the zero-cost reference's training loader does")
     .option('--init-seed <s>', 'seed of the network weights', '0')
     .option('--dataset <name>', 'images the proxy sees: cifar10, cifar100, ImageNet16-120', 'cifar10')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: the best available)')
@@ -68,7 +70,7 @@ export function registerScore(program: Command): void {
       if (o.space !== 'nb201') throw new DataError(`space '${o.space}' is not supported yet (supported: nb201)`);
       const proxy = getProxy(proxyName);
       const sel = selection(o);
-      const settings = { ...proxy.defaults, ...(o.batch ? { batchSize: int('batch', o.batch) } : {}) };
+      const settings = { ...proxy.defaults, ...(o.batch ? { batchSize: int('batch', o.batch) } : {}), ...(o.augment ? { augment: true } : {}) };
       const job = {
         space: 'nb201' as const,
         proxy: proxy.name,

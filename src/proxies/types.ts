@@ -19,6 +19,8 @@ export interface ProxyNeeds {
 export interface ProxySettings {
   /** Images per batch (the reference's value is the default). */
   batchSize: number;
+  /** Apply the reference loader's crop + flip augmentation to the batch (src/datasets/augment.ts); default off. */
+  augment?: boolean;
 }
 
 export interface ProxyDescriptor<S extends ProxySettings = ProxySettings> {

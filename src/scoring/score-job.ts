@@ -56,7 +56,7 @@ export interface ScoreTaskResult {
 }
 
 export function batchId(job: ScoreJob, needsImages: boolean): string {
-  return needsImages ? `${job.dataset}-train-b${job.settings.batchSize}-s${job.batchSeed}` : 'data-free';
+  return needsImages ? `${job.dataset}-train-b${job.settings.batchSize}-s${job.batchSeed}${job.settings.augment ? '-aug' : ''}` : 'data-free';
 }
 
 export function decodeScore(s: EncodedScore): number {

@@ -3,6 +3,7 @@
  * proxy, free the tensors. Shared by the worker processes and by single-process runs/tests.
  */
 import * as tf from '@tensorflow/tfjs';
+import { augmentBatch } from '../datasets/augment.ts';
 import { selectBatch } from '../datasets/batch.ts';
 import { loadImageSet } from '../datasets/load.ts';
 import type { DatasetName, ImageBatch } from '../datasets/types.ts';
@@ -110,10 +111,11 @@ export const NUM_CLASSES: Readonly<Record<DatasetName, number>> = { cifar10: 10,
 const batches = new Map<string, ImageBatch>();
 
 function sharedBatch(job: ScoreJob): ImageBatch {
-  const key = JSON.stringify([job.dataDir, job.dataset, job.settings.batchSize, job.batchSeed]);
+  const key = JSON.stringify([job.dataDir, job.dataset, job.settings.batchSize, job.batchSeed, job.settings.augment === true]);
   let batch = batches.get(key);
   if (!batch) {
     batch = selectBatch(loadImageSet(job.dataDir, job.dataset, 'train'), job.settings.batchSize, job.batchSeed);
+    if (job.settings.augment) batch = augmentBatch(batch, job.batchSeed);
     batches.set(key, batch);
   }
   return batch;
