@@ -52,7 +52,7 @@ import {
   type NB101ModulePlan,
 } from './nb101-cost.ts';
 import type { ApplyOptions, ParamKind } from './nb201-network.ts';
-import { runModules, type CellNetwork } from './network.ts';
+import { disposeOnce, runModules, type CellNetwork } from './network.ts';
 
 export type { ApplyOptions, ParamKind } from './nb201-network.ts';
 
@@ -338,7 +338,6 @@ export function buildNB101Network(spec: ModelSpec, opts: NB101NetworkOptions): N
     });
   };
 
-  let disposed = false;
   return {
     spec: pruned,
     options,
@@ -347,11 +346,6 @@ export function buildNB101Network(spec: ModelSpec, opts: NB101NetworkOptions): N
     buffers: reg.buffers,
     reluNames: reg.reluNames,
     apply,
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      for (const p of reg.params) p.variable.dispose();
-      for (const b of reg.buffers) b.variable.dispose();
-    },
+    dispose: disposeOnce(reg),
   };
 }

@@ -43,7 +43,7 @@
  * reduction N, cells N+1..2N, reduction 2N+1, cells 2N+2..3N+1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { runModules, type CellNetwork } from './network.ts';
+import { disposeOnce, runModules, type CellNetwork } from './network.ts';
 import { initBias, initConvWeight, initLinearWeight } from './init.ts';
 import {
   addBias,
@@ -404,7 +404,6 @@ export function buildNB201Network(cellOps: readonly string[], opts: NB201Network
   const reluNames: string[] = [];
   const apply = buildTinyNetwork(reg, reluNames, options, (spec) => buildCell(reg, reluNames, cell, spec));
 
-  let disposed = false;
   return {
     cell,
     options,
@@ -412,11 +411,6 @@ export function buildNB201Network(cellOps: readonly string[], opts: NB201Network
     buffers: reg.buffers,
     reluNames,
     apply,
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      for (const p of reg.params) p.variable.dispose();
-      for (const b of reg.buffers) b.variable.dispose();
-    },
+    dispose: disposeOnce(reg),
   };
 }

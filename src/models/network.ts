@@ -44,3 +44,17 @@ export function runModules(modules: readonly ModuleForward[], h: tf.Tensor4D, x:
   }
   return h;
 }
+
+/**
+ * A network's dispose(): frees every parameter and buffer variable once (a second call does
+ * nothing, so callers that share a network may each dispose it).
+ */
+export function disposeOnce(owned: { params: readonly { variable: tf.Variable }[]; buffers: readonly { variable: tf.Variable }[] }): () => void {
+  let disposed = false;
+  return () => {
+    if (disposed) return;
+    disposed = true;
+    for (const p of owned.params) p.variable.dispose();
+    for (const b of owned.buffers) b.variable.dispose();
+  };
+}

@@ -26,6 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { asNB201Cell, NB201_EDGES, NB201_OPS, type NB201Op } from '../models/nb201-cell.ts';
+import { disposeOnce } from '../models/network.ts';
 import {
   buildEdgeOp,
   buildTinyNetwork,
@@ -34,25 +35,16 @@ import {
   runCellDag,
   standaloneInitKey,
   type ApplyOptions,
-  type BnVariant,
   type CellBuildSpec,
   type EdgeRef,
   type Forward,
   type NetworkBuffer,
+  type NB201NetworkOptions,
   type NetworkParam,
 } from '../models/nb201-network.ts';
 
-export interface SupernetOptions {
-  /** Channels of the first stage (16 in NB201). */
-  C?: number;
-  /** Cells per stage (5 in NB201). */
-  N?: number;
-  numClasses: number;
-  bn?: BnVariant;
-  fair?: boolean;
-  /** Determines every weight, as for buildNB201Network. */
-  seed: number;
-}
+/** The same options as the stand-alone network's (the same seed gives the same op weights). */
+export type SupernetOptions = NB201NetworkOptions;
 
 /** Which ops take part in the mix: [6][5] booleans in NB201_OPS order (true = in the mix). */
 export type OpMask = readonly (readonly boolean[])[];
@@ -169,17 +161,11 @@ export function buildNB201Supernet(opts: SupernetOptions): NB201Supernet {
       return run(x, ctx);
     });
 
-  let disposed = false;
   return {
     options,
     params: reg.params,
     buffers: reg.buffers,
     apply,
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      for (const p of reg.params) p.variable.dispose();
-      for (const b of reg.buffers) b.variable.dispose();
-    },
+    dispose: disposeOnce(reg),
   };
 }
