@@ -188,6 +188,34 @@ export function unavailable(ctx: ExperimentContext): string | undefined {
   return undefined;
 }
 
+/**
+ * What both supernet experiments (this one and nb201-fair-bn.ts) start from: the backend, the
+ * CIFAR-10 training images, the cells with their accuracies, and where checkpoints live.
+ */
+export async function supernetRunInputs(ctx: ExperimentContext, cellIndices: number[], checkpointDir: string | undefined) {
+  const backendInfo = await initBackend(ctx.backend);
+  const truth = groundTruth(ctx.store, BN_NAS_TRUTH) as { label: string; values: Float64Array };
+  return {
+    backendInfo,
+    backend: `${backendInfo.name} ${backendInfo.version}`,
+    started: performance.now(),
+    truth,
+    images: loadImageSet(ctx.dataDir, 'cifar10', 'train'),
+    cellIndices,
+    cells: cellIndices.map((i) => cellFromIndex(i).ops),
+    y: valuesAt(truth.values, cellIndices),
+    checkpointDir: checkpointDir ?? path.join(ctx.cacheDir, 'supernets'),
+  };
+}
+
+/** The report of a supernet experiment that cannot run (no images or no ground truth): rows saying why. */
+export function unavailableOutput(ctx: ExperimentContext, name: string, dir: string, title: string, methods: readonly string[], why: string): ExperimentOutput {
+  const outDir = path.join(ctx.outDir, dir);
+  const rows = buildCorrelationRows(missingEntries(methods, groundTruth(ctx.store, BN_NAS_TRUTH).label, why));
+  writeCorrelationTable(rows, { csv: path.join(outDir, 'correlation.csv'), markdown: path.join(outDir, 'correlation.md') });
+  return { name, markdown: `## ${title}\n\n${why}\n\n${correlationTableMarkdown(rows)}`, files: [`${dir}/correlation.csv`, `${dir}/correlation.md`] };
+}
+
 function ladderLabel(m: number): string {
   return m === 1 ? 'standard supernet, equal time' : `standard supernet, ${m}x time`;
 }
@@ -196,22 +224,11 @@ export async function runBnNasExperiment(ctx: ExperimentContext, opts: BnNasOpti
   const o = { ...BN_NAS_DEFAULTS, ...opts };
   const outDir = path.join(ctx.outDir, 'bn-nas');
   const files: string[] = [];
-  const truthProbe = groundTruth(ctx.store, BN_NAS_TRUTH);
   const why = unavailable(ctx);
   if (why !== undefined) {
-    const rows = buildCorrelationRows(missingEntries(['bn-nas (bn-only supernet)', `bn-nas (${ladderLabel(1)})`], truthProbe.label, why));
-    writeCorrelationTable(rows, { csv: path.join(outDir, 'correlation.csv'), markdown: path.join(outDir, 'correlation.md') });
-    return { name: 'nb201-bn-nas', markdown: `## BN-NAS (Chen et al., ICCV 2021)\n\n${why}\n\n${correlationTableMarkdown(rows)}`, files: ['bn-nas/correlation.csv', 'bn-nas/correlation.md'] };
+    return unavailableOutput(ctx, 'nb201-bn-nas', 'bn-nas', 'BN-NAS (Chen et al., ICCV 2021)', ['bn-nas (bn-only supernet)', `bn-nas (${ladderLabel(1)})`], why);
   }
-  const backendInfo = await initBackend(ctx.backend);
-  const backend = `${backendInfo.name} ${backendInfo.version}`;
-  const started = performance.now();
-  const truth = groundTruth(ctx.store, BN_NAS_TRUTH) as { label: string; values: Float64Array };
-  const images = loadImageSet(ctx.dataDir, 'cifar10', 'train');
-  const cellIndices = experimentCells(ctx, o.cells);
-  const cells = cellIndices.map((i) => cellFromIndex(i).ops);
-  const y = valuesAt(truth.values, cellIndices);
-  const checkpointDir = o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets');
+  const { backendInfo, backend, started, truth, images, cellIndices, cells, y, checkpointDir } = await supernetRunInputs(ctx, experimentCells(ctx, o.cells), o.checkpointDir);
   const supernet: SupernetOptions = { C: o.C, N: o.N, numClasses: images.numClasses, bn: 'standard', fair: false, seed: ctx.initSeed };
   const epochs = (o.steps / stepsPerEpoch(images.size, o.batchSize)).toFixed(1);
 

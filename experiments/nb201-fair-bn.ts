@@ -26,10 +26,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
-import { loadImageSet } from '../src/datasets/load.ts';
-import { initBackend } from '../src/engine/backend.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
-import { groundTruth, valuesAt } from '../src/pipeline/ground-truth.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { bnNasScore, liveGammas, opGammaScores } from '../src/proxies/bn-nas.ts';
 import { convShareTopK } from '../src/proxies/fair-bn-unfairness.ts';
@@ -47,7 +44,6 @@ import {
 import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
 import { csvNumber, markdownTable } from '../src/report/format.ts';
 import { selectNB201Cells } from '../src/scoring/cell-selection.ts';
-import { cellFromIndex } from '../src/spaces/nb201-index.ts';
 import type { CorrelationMetric } from '../src/stats/index.ts';
 import type { SupernetOptions } from '../src/supernet/nb201-supernet.ts';
 import { PAPER_OPTIMISER, resolveTrainConfig } from '../src/supernet/train-config.ts';
@@ -58,15 +54,15 @@ import { createProgress } from '../src/util/progress.ts';
 import {
   BN_NAS_DEFAULTS,
   BN_NAS_FULL,
-  BN_NAS_TRUTH,
   bnNasScores,
   correlationEntry,
   experimentCells,
-  missingEntries,
   positiveInt,
   runAndSummarise,
   standaloneContext,
+  supernetRunInputs,
   unavailable,
+  unavailableOutput,
   writeScores,
   type StandaloneOptions,
 } from './nb201-bn-nas.ts';
@@ -110,19 +106,9 @@ export async function runFairBnExperiment(ctx: ExperimentContext, opts: FairBnOp
   const outDir = path.join(ctx.outDir, 'fair-bn');
   const why = unavailable(ctx);
   if (why !== undefined) {
-    const rows = buildCorrelationRows(missingEntries(['fair-bn composite (reconstruction)'], groundTruth(ctx.store, BN_NAS_TRUTH).label, why));
-    writeCorrelationTable(rows, { csv: path.join(outDir, 'correlation.csv'), markdown: path.join(outDir, 'correlation.md') });
-    return { name: 'nb201-fair-bn', markdown: `## Fair BN indicator (Zhu et al.), reconstruction\n\n${why}\n\n${correlationTableMarkdown(rows)}`, files: ['fair-bn/correlation.csv', 'fair-bn/correlation.md'] };
+    return unavailableOutput(ctx, 'nb201-fair-bn', 'fair-bn', 'Fair BN indicator (Zhu et al.), reconstruction', ['fair-bn composite (reconstruction)'], why);
   }
-  const backendInfo = await initBackend(ctx.backend);
-  const backend = `${backendInfo.name} ${backendInfo.version}`;
-  const started = performance.now();
-  const truth = groundTruth(ctx.store, BN_NAS_TRUTH) as { label: string; values: Float64Array };
-  const images = loadImageSet(ctx.dataDir, 'cifar10', 'train');
-  const cellIndices = fairBnCells(ctx, o.cells);
-  const cells = cellIndices.map((i) => cellFromIndex(i).ops);
-  const y = valuesAt(truth.values, cellIndices);
-  const checkpointDir = o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets');
+  const { backend, started, truth, images, cellIndices, cells, y, checkpointDir } = await supernetRunInputs(ctx, fairBnCells(ctx, o.cells), o.checkpointDir);
   const base: SupernetOptions = { C: o.C, N: o.N, numClasses: images.numClasses, bn: 'standard', seed: ctx.initSeed };
   const config = resolveTrainConfig({ mode: 'bn-only', steps: o.steps, batchSize: o.batchSize, seed: o.trainSeed });
   const snapshotEvery = Math.max(1, Math.round(o.steps / o.snapshots));

@@ -35,10 +35,11 @@ export function chainedGradients(
   opts: { inputGradient?: boolean } = {},
 ): ChainedGradients {
   const wanted = new Set(wrt);
-  // Forward without a tape: keep each stage's input and record which parameters it reads.
+  // Forward without a tape: keep each stage's input and record which parameters it reads (the
+  // head's output is not kept: only its reads are needed).
   const inputs: tf.Tensor[] = [x];
   const reads: string[][] = [];
-  for (let k = 0; k < stages.length - 1; k++) {
+  for (let k = 0; k < stages.length; k++) {
     const names = new Set<string>();
     const out = engine.tidy(() => {
       const r = stages[k]!({ t: inputs[k]!, s: 0 }, (n) => {
@@ -48,7 +49,8 @@ export function chainedGradients(
       if (r.s !== 0) throw new RangeError('chainedGradients: stages must not rescale');
       return r.t;
     });
-    inputs.push(out);
+    if (k < stages.length - 1) inputs.push(out);
+    else out.dispose();
     reads.push([...names]);
   }
   const grads = new Map<string, tf.Tensor>();
@@ -66,8 +68,7 @@ export function chainedGradients(
   try {
     for (let k = stages.length - 1; k >= 0; k--) {
       const isHead = k === stages.length - 1;
-      // The head's reads are only known by running it: it runs once, here, under the tape.
-      const names = isHead ? headReads(stages[k]!, inputs[k]!, param, engine) : reads[k]!;
+      const names = reads[k]!;
       const own = names.filter((n) => wanted.has(n));
       const needInput = k > 0 || opts.inputGradient === true;
       const xs = [...(needInput ? [inputs[k]!] : []), ...own.map((n) => param(n))];
@@ -99,16 +100,4 @@ export function chainedGradients(
   }
   for (const n of wanted) if (!grads.has(n)) grads.set(n, engine.zerosLike(param(n)));
   return { loss: lossValue, grads, ...(dx ? { dx } : {}) };
-}
-
-/** Names the head stage reads (a throwaway forward pass of the head, which is cheap). */
-function headReads(stage: ZcStage, input: tf.Tensor, param: ParamFn, engine: typeof tf): string[] {
-  const names = new Set<string>();
-  engine.tidy(() => {
-    stage({ t: input, s: 0 }, (n) => {
-      names.add(n);
-      return param(n);
-    });
-  });
-  return [...names];
 }

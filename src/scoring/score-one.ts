@@ -8,7 +8,7 @@ import { selectBatch } from '../datasets/batch.ts';
 import { loadImageSet } from '../datasets/load.ts';
 import type { DatasetName, ImageBatch } from '../datasets/types.ts';
 import { getProxy } from '../proxies/registry.ts';
-import { encodeScore, type ProxyOutcome, type ScoreJob, type ScoreTask } from './score-job.ts';
+import { decodeScore, encodeScore, type ProxyOutcome, type ScoreJob, type ScoreTask } from './score-job.ts';
 import { buildNB101Network } from '../models/nb101-network.ts';
 import type { CellNetwork } from '../models/network.ts';
 import { buildNB201Network, type Network } from '../models/nb201-network.ts';
@@ -36,17 +36,11 @@ function buildFor(task: ScoreTask, ctx: ScoreContext): CellNetwork {
     : buildNB201Network(cellFromIndex(Number(task.key)).ops, { ...variant, seed: ctx.initSeed });
 }
 
-/** Scores one cell of either space; the proxy's network variant decides the class count. */
+/** Scores one cell with one proxy (scoreCellWith for one context); a proxy error is thrown. */
 export async function scoreCell(task: ScoreTask, ctx: ScoreContext): Promise<{ score: number; seconds: number }> {
-  const started = performance.now();
-  const net = buildFor(task, ctx);
-  try {
-    // Proxies that declare 'nb101' use only the CellNetwork part of the NB201 type (checked above).
-    const score = await ctx.proxy.score(net as Network, ctx.batch, ctx.settings, tf);
-    return { score, seconds: (performance.now() - started) / 1000 };
-  } finally {
-    net.dispose();
-  }
+  const outcome = (await scoreCellWith(task, [ctx]))[ctx.proxy.name]!;
+  if ('error' in outcome) throw new DataError(outcome.error);
+  return { score: decodeScore(outcome.score), seconds: outcome.seconds };
 }
 
 /** What makes two proxies' networks identical: the space, the variant and the seed. */
