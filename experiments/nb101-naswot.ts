@@ -84,15 +84,19 @@ export function candidates(ctx: NB101ExperimentContext): { cells: Candidate[]; j
   return { cells, joined, withoutMatrix };
 }
 
+/** The run's cells: all candidates, or a seeded sample of `ctx.sample` in store order. */
+export function chosenCells(ctx: NB101ExperimentContext, all: Candidate[] = candidates(ctx).cells): Candidate[] {
+  return ctx.sample === undefined || ctx.sample >= all.length
+    ? all
+    : selectIndices(all.length, ctx.sample, ctx.sampleSeed).sort((a, b) => a - b).map((i) => all[i]!);
+}
+
 export async function run(ctx: NB101ExperimentContext): Promise<{ markdown: string; files: string[] }> {
   const outDir = path.join(ctx.outDir, 'naswot');
   const proxy = getProxy('naswot');
   const settings = { ...proxy.defaults, ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}) };
   const all = candidates(ctx);
-  const chosen =
-    ctx.sample === undefined || ctx.sample >= all.cells.length
-      ? all.cells
-      : selectIndices(all.cells.length, ctx.sample, ctx.sampleSeed).sort((a, b) => a - b).map((i) => all.cells[i]!);
+  const chosen = chosenCells(ctx, all.cells);
   const tasks: ScoreTask[] = chosen.map((c) => ({ key: c.hash, nb101: c.spec }));
   const scored = await scoreCells(
     { space: 'nb101', proxy: proxy.name, settings, dataset: 'cifar10', batchSeed: 0, initSeed: 0, dataDir: ctx.dataDir, nb101StemChannels: ctx.stemChannels },

@@ -62,7 +62,7 @@ import { selectNB201Cells, type CellSelection } from '../src/scoring/cell-select
 import { archStringFromIndex, cellFromIndex } from '../src/spaces/nb201-index.ts';
 import { correlate, type CorrelationMetric } from '../src/stats/index.ts';
 import type { TrainSnapshot } from '../src/supernet/checkpoint.ts';
-import type { SupernetOptions } from '../src/supernet/nb201-supernet.ts';
+import { NB201_SUPERNET, type SupernetOptions } from '../src/supernet/nb201-supernet.ts';
 import { PAPER_OPTIMISER, resolveTrainConfig, type TrainMode } from '../src/supernet/train-config.ts';
 import { medianStepSeconds, trainOrResume } from '../src/supernet/train-run.ts';
 import { stepTimeCalibration, type StepTimeCalibration } from '../src/supernet/train-timing.ts';
@@ -130,7 +130,7 @@ export function runAndSummarise(
   images: ImageSet,
   checkpointDir: string,
 ): { summary: RunSummary; labels: ParamLabel[] } {
-  const run = trainOrResume({ label, supernet, config, snapshotEvery: Math.max(1, Math.round(config.steps / snapshots)) }, images, checkpointDir);
+  const run = trainOrResume({ label, supernet, config, snapshotEvery: Math.max(1, Math.round(config.steps / snapshots)) }, images, checkpointDir, NB201_SUPERNET);
   try {
     const seconds = run.result.log.stepSeconds;
     const trainSeconds = seconds.reduce((a, b) => a + b, 0);
@@ -234,7 +234,7 @@ export async function runBnNasExperiment(ctx: ExperimentContext, opts: BnNasOpti
 
   // 1. BN-only; 2. the step-time calibration; 3. the standard ladder.
   const bn = runAndSummarise('bn-only', null, supernet, resolveTrainConfig({ mode: 'bn-only', steps: o.steps, batchSize: o.batchSize, seed: o.trainSeed }), o.snapshots, images, checkpointDir);
-  const calibration = stepTimeCalibration(checkpointDir, supernet, images, o.batchSize);
+  const calibration = stepTimeCalibration(NB201_SUPERNET, checkpointDir, supernet, images, o.batchSize);
   const standard = o.ladder.map((m) => {
     const steps = Math.max(1, Math.round((m * o.steps) / calibration.ratio));
     return runAndSummarise(`standard-x${m}`, m, supernet, resolveTrainConfig({ mode: 'standard', steps, batchSize: o.batchSize, seed: o.trainSeed }), o.snapshots, images, checkpointDir).summary;

@@ -18,7 +18,7 @@
  *    ran with the same settings, else trained here) and the conv-count baseline.
  * 4. Zhu et al.'s Finding 1 for every indicator: the share of convolutions in its top-k cells vs
  *    the true top-k (src/proxies/fair-bn-unfairness.ts).
- * The paper evaluates on NB101 too; NB101 is not done here (no NB101 supernet in this code base).
+ * The paper evaluates on NB101 too: experiments/nb101-fair-bn.ts (`make reproduce-nb101`).
  *
  * Runnable alone:
  *   node --import tsx experiments/nb201-fair-bn.ts --data ../shared/data --store-dir data [--steps N] [--cells N] [--full]
@@ -37,7 +37,7 @@ import {
   FAIR_BN_PARTS,
   fairBnComposite,
   fairBnInputs,
-  fairBnPartScores,
+  fairBnPartsOf,
   type FairBnPartScores,
   type FairBnSettings,
 } from '../src/proxies/fair-bn.ts';
@@ -45,12 +45,13 @@ import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, 
 import { csvNumber, markdownTable } from '../src/report/format.ts';
 import { selectNB201Cells } from '../src/scoring/cell-selection.ts';
 import type { CorrelationMetric } from '../src/stats/index.ts';
-import type { SupernetOptions } from '../src/supernet/nb201-supernet.ts';
+import { NB201_SUPERNET, type SupernetOptions } from '../src/supernet/nb201-supernet.ts';
 import { PAPER_OPTIMISER, resolveTrainConfig } from '../src/supernet/train-config.ts';
 import { medianStepSeconds, trainOrResume } from '../src/supernet/train-run.ts';
 import { stepsPerEpoch } from '../src/supernet/train-sampling.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
-import { createProgress } from '../src/util/progress.ts';
+import { pathBnParams } from '../src/proxies/fair-bn-trainability.ts';
+import type { NB201Op } from '../src/models/nb201-cell.ts';
 import {
   BN_NAS_DEFAULTS,
   BN_NAS_FULL,
@@ -101,6 +102,14 @@ export function fairBnCells(ctx: ExperimentContext, n: number): number[] {
   return experimentCells(ctx, n);
 }
 
+/** Report rows of the composite and of each part alone (both spaces' experiments). */
+export function fairBnIndicators(parts: readonly FairBnPartScores[], composite: Float64Array, perCell: string, seconds: number): Array<{ method: string; x: Float64Array; notes: string[]; seconds: number }> {
+  return [
+    { method: 'fair-bn composite (reconstruction)', x: composite, notes: [RECON, FAIR_BN_DEFINITIONS.composite, perCell], seconds },
+    ...FAIR_BN_PARTS.map((part) => ({ method: `fair-bn ${part} (reconstruction)`, x: Float64Array.from(parts, (p) => p[part]), notes: [RECON, FAIR_BN_DEFINITIONS[part]], seconds })),
+  ];
+}
+
 export async function runFairBnExperiment(ctx: ExperimentContext, opts: FairBnOptions = {}): Promise<ExperimentOutput> {
   const o = { ...FAIR_BN_EXPERIMENT_DEFAULTS, settings: FAIR_BN_DEFAULTS, ...opts };
   const outDir = path.join(ctx.outDir, 'fair-bn');
@@ -120,25 +129,19 @@ export async function runFairBnExperiment(ctx: ExperimentContext, opts: FairBnOp
   const originalScores = bnNasScores(original.labels, original.summary.snapshots[original.summary.snapshots.length - 1]!, cells);
   const convCount = bnNasScores(original.labels, original.summary.snapshots[0]!, cells);
 
-  const fair = trainOrResume({ label: 'fair-bn-only', supernet: { ...base, fair: true }, config, snapshotEvery }, images, checkpointDir);
-  const parts: FairBnPartScores[] = [];
+  const fair = trainOrResume({ label: 'fair-bn-only', supernet: { ...base, fair: true }, config, snapshotEvery }, images, checkpointDir, NB201_SUPERNET);
+  let parts: FairBnPartScores[];
   let fairBnNas: Float64Array;
-  const scoringStarted = performance.now();
+  let scoringSeconds: number;
   const inputs = fairBnInputs(images, o.settings, ctx.batchSeed);
   try {
     const table = opGammaScores(liveGammas(fair.supernet.params));
     fairBnNas = Float64Array.from(cells, (c) => bnNasScore(table, c));
-    const progress = createProgress('fair-bn parts', cells.length);
-    for (const cell of cells) {
-      parts.push(fairBnPartScores(fair.supernet, cell, inputs));
-      progress.tick();
-    }
-    progress.done();
+    ({ parts, seconds: scoringSeconds } = fairBnPartsOf<readonly NB201Op[]>(fair.supernet, cells, inputs, (cell) => pathBnParams(fair.supernet, cell), 'fair-bn parts'));
   } finally {
     disposeFairBnInputs(inputs);
     fair.supernet.dispose();
   }
-  const scoringSeconds = (performance.now() - scoringStarted) / 1000;
   const composite = fairBnComposite(parts);
   const fairTrainSeconds = fair.result.log.stepSeconds.reduce((a, b) => a + b, 0);
 
@@ -146,13 +149,7 @@ export async function runFairBnExperiment(ctx: ExperimentContext, opts: FairBnOp
   const sampleNote = cells.length >= 15625 ? [] : [`sample of ${cells.length} cells, not all 15,625`];
   const perCell = `${(scoringSeconds / cells.length).toFixed(2)} s per cell for the three parts`;
   const indicators: Array<{ method: string; x: Float64Array; notes: string[]; seconds: number }> = [
-    { method: 'fair-bn composite (reconstruction)', x: composite, notes: [RECON, FAIR_BN_DEFINITIONS.composite, perCell], seconds: fairTrainSeconds + scoringSeconds },
-    ...FAIR_BN_PARTS.map((part) => ({
-      method: `fair-bn ${part} (reconstruction)`,
-      x: Float64Array.from(parts, (p) => p[part]),
-      notes: [RECON, FAIR_BN_DEFINITIONS[part]],
-      seconds: fairTrainSeconds + scoringSeconds,
-    })),
+    ...fairBnIndicators(parts, composite, perCell, fairTrainSeconds + scoringSeconds),
     { method: 'bn-nas on the fair supernet', x: fairBnNas, notes: ['sum of mean |gamma| of every op\'s last BN, skip and pool included (fair space)'], seconds: fairTrainSeconds },
     { method: 'bn-nas (original space, bn-only supernet)', x: originalScores, notes: ['skip / pool / none score 0 (no BN), as the reference; the BN-NAS experiment\'s supernet'], seconds: original.summary.trainSeconds },
     { method: 'conv count (bn-nas at initialisation)', x: convCount, notes: ['every gamma 1: 3N x the number of conv edges'], seconds: 0 },
@@ -190,7 +187,7 @@ export async function runFairBnExperiment(ctx: ExperimentContext, opts: FairBnOp
     `- Part images (batch seed ${ctx.batchSeed}): expressivity ${o.settings.expressivityBatch}, NTK ${o.settings.ntkImages}, ${o.settings.probes} probes x ${o.settings.draws} draws of ${o.settings.contextBatch}; ${perCell}.`,
     '- Definitions (ours; the paper publishes none):',
     ...[...FAIR_BN_PARTS, 'composite' as const].map((k) => `  - ${k}: ${FAIR_BN_DEFINITIONS[k]}`),
-    '- NB101: not done (no NB101 supernet in this code base).',
+    '- NB101: see results/nb101/fair-bn/ (`make reproduce-nb101`).',
     '',
     '### Correlation with accuracy (each part alone, the composite, BN-NAS)',
     '',

@@ -5,9 +5,9 @@
  *    .tfrecord and .csv file in DATA/nb101/ (official tfrecords and the CSV tables, merged).
  * 2. The space store <store-dir>/nb101-space.h5 (from `nasrepro nb101 enumerate`, ~35 s) when it
  *    exists, to join hash-only ground truth to matrices. FULL=1 creates it if missing.
- * 3. Every NB101 experiment (NASWOT, zero-cost), then results/nb101/README.md.
+ * 3. Every NB101 experiment (NASWOT, zero-cost, BN-NAS, fair BN), then results/nb101/README.md.
  * Default: 1,000 sampled cells at stem 16 (a few minutes on 2 cores); FULL=1: every cell with
- * ground truth.
+ * ground truth (and NB101's 3 modules per stack in the supernets).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +21,8 @@ import { NB101_CPU_STEM_CHANNELS } from '../src/scoring/score-one.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
+import * as bnNas from './nb101-bn-nas.ts';
+import * as fairBn from './nb101-fair-bn.ts';
 import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
 
@@ -42,6 +44,9 @@ export interface NB101Options {
   zeroCostCells?: string;
   graspCells?: string;
   zeroCostBatch?: string;
+  bnSteps?: string;
+  fairBnCells?: string;
+  only?: string;
 }
 
 async function openOrImport(o: NB101Options): Promise<BenchmarkStore> {
@@ -59,6 +64,12 @@ async function openOrImport(o: NB101Options): Promise<BenchmarkStore> {
     await importNB101(sources, file);
   }
   return BenchmarkStore.open(file);
+}
+
+function positive(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new DataError(`${what} must be a positive integer, got ${v}`);
+  return n;
 }
 
 export async function reproduceNB101(o: NB101Options): Promise<string> {
@@ -85,14 +96,27 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       backend: o.backend as BackendName | undefined,
       workers: o.workers ? Number(o.workers) : undefined,
     };
-    const outputs = [
-      await naswot.run(ctx),
-      await zeroCost.run(ctx, {
-        cells: o.zeroCostCells ? Number(o.zeroCostCells) : undefined,
-        graspCells: o.graspCells ? Number(o.graspCells) : undefined,
-        batchSize: o.zeroCostBatch ? Number(o.zeroCostBatch) : o.batch ? Number(o.batch) : undefined,
-      }),
-    ];
+    const experiments: Record<string, () => Promise<{ markdown: string; files: string[] }>> = {
+      naswot: () => naswot.run(ctx),
+      'zero-cost': () =>
+        zeroCost.run(ctx, {
+          cells: o.zeroCostCells ? Number(o.zeroCostCells) : undefined,
+          graspCells: o.graspCells ? Number(o.graspCells) : undefined,
+          batchSize: o.zeroCostBatch ? Number(o.zeroCostBatch) : o.batch ? Number(o.batch) : undefined,
+        }),
+      'bn-nas': () => bnNas.run(ctx, { steps: o.bnSteps ? positive(o.bnSteps, '--bn-steps') : undefined, batchSize: ctx.batchSize }),
+      'fair-bn': () =>
+        fairBn.run(ctx, {
+          steps: o.bnSteps ? positive(o.bnSteps, '--bn-steps') : undefined,
+          batchSize: ctx.batchSize,
+          cells: o.fairBnCells ? positive(o.fairBnCells, '--fair-bn-cells') : undefined,
+        }),
+    };
+    const names = o.only ? o.only.split(',').map((n) => n.trim()) : Object.keys(experiments);
+    const unknown = names.filter((n) => !(n in experiments));
+    if (unknown.length > 0) throw new DataError(`--only: unknown experiment ${unknown.join(', ')} (known: ${Object.keys(experiments).join(', ')})`);
+    const outputs = [];
+    for (const name of names) outputs.push(await experiments[name]!());
     const wall = (performance.now() - started) / 1000;
     const page = [
       '# NAS-Bench-101 reproduction',
@@ -119,6 +143,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--stem <c>', 'stem channels (128 = the benchmark network)', String(NB101_CPU_STEM_CHANNELS))
     .option('--zero-cost-cells <n>', 'zero-cost proxies: cells sampled (all with --full)', String(zeroCost.DEFAULT_NB101_ZERO_COST_CELLS))
     .option('--grasp-cells <n>', 'grasp: the first n of those', String(zeroCost.DEFAULT_NB101_GRASP_CELLS))
-    .option('--zero-cost-batch <n>', 'zero-cost proxies: images per batch (the reference: 256)', String(zeroCost.DEFAULT_NB101_ZERO_COST_BATCH));
+    .option('--zero-cost-batch <n>', 'zero-cost proxies: images per batch (the reference: 256)', String(zeroCost.DEFAULT_NB101_ZERO_COST_BATCH))
+    .option('--bn-steps <n>', `BN-NAS / fair BN: BN-only supernet training steps (default ${bnNas.NB101_BN_DEFAULTS.steps}; FULL: ${bnNas.NB101_BN_FULL.steps})`)
+    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, bn-nas, fair-bn)')
+    .option('--fair-bn-cells <n>', `fair BN: cells whose three parts are scored (default ${fairBn.DEFAULT_NB101_FAIR_BN_CELLS})`);
   await runReproduction(program, reproduceNB101);
 }

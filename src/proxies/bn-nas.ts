@@ -95,15 +95,18 @@ export function liveGammas(params: ReadonlyArray<{ name: string; kind: ParamKind
   return params.filter((p) => p.kind === 'bn-gamma' && p.edge).map((p) => ({ name: p.name, kind: p.kind, edge: p.edge, values: p.variable.dataSync() }));
 }
 
-/** A training snapshot's gammas (by parameter name) with the supernet's labels attached. */
-export function snapshotGammas(
-  params: ReadonlyArray<{ name: string; kind: ParamKind; edge?: EdgeRef }>,
+/**
+ * A training snapshot's gammas (by parameter name) with the supernet's labels attached (any
+ * space's labels: NB201's edges, NB101's slots).
+ */
+export function snapshotGammas<L extends { name: string }>(
+  params: ReadonlyArray<L>,
   values: ReadonlyMap<string, { values: ArrayLike<number> }>,
-): LabelledValues[] {
-  const out: LabelledValues[] = [];
+): Array<L & { values: ArrayLike<number> }> {
+  const out: Array<L & { values: ArrayLike<number> }> = [];
   for (const p of params) {
     const v = values.get(p.name);
-    if (v) out.push({ name: p.name, kind: p.kind, edge: p.edge, values: v.values });
+    if (v) out.push({ ...p, values: v.values });
   }
   if (out.length === 0) throw new RangeError('the snapshot holds none of the supernet\'s parameters');
   return out;

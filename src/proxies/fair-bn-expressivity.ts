@@ -21,12 +21,11 @@
  * by `none` edges) has a singular K: E = -Infinity, exact, and ranked last.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NB201Op } from '../models/nb201-cell.ts';
-import type { NB201Supernet } from '../supernet/nb201-supernet.ts';
+import type { PathForward } from '../supernet/supernet-space.ts';
 import { logAbsDet } from '../util/linalg.ts';
 import { naswotKernel } from './naswot.ts';
 
-export function fairBnExpressivity(supernet: NB201Supernet, path: readonly NB201Op[], x: tf.Tensor4D): number {
+export function fairBnExpressivity<P>(supernet: PathForward<P>, path: P, x: tf.Tensor4D): number {
   const n = x.shape[0];
   const K = naswotKernel(tf, (onReluInput) => {
     tf.dispose(supernet.apply(x, { training: true, path, onReluInput, updateRunningStats: false, releaseIntermediates: true }));

@@ -29,10 +29,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { NB201Op } from '../models/nb201-cell.ts';
 import type { NetworkParam } from '../models/nb201-network.ts';
 import type { NB201Supernet } from '../supernet/nb201-supernet.ts';
+import type { PathForward } from '../supernet/supernet-space.ts';
 import { edgeIndex } from './bn-nas.ts';
 import { symmetricEigenvalues } from './zero-cost-linalg.ts';
 
-/** The γ/β of the BNs inside the path's ops (what BN-only training updates on this path). */
+/** The γ/β of the BNs inside the path's ops (what BN-only training updates on this path), NB201. */
 export function pathBnParams(supernet: NB201Supernet, path: readonly NB201Op[]): NetworkParam[] {
   return supernet.params.filter((p) => (p.kind === 'bn-gamma' || p.kind === 'bn-beta') && p.edge !== undefined && path[edgeIndex(p.edge)] === p.edge.op);
 }
@@ -44,8 +45,12 @@ export interface TrainabilityResult {
   eigenvalues: Float64Array;
 }
 
-export function fairBnTrainability(supernet: NB201Supernet, path: readonly NB201Op[], x: tf.Tensor4D): TrainabilityResult {
-  const params = pathBnParams(supernet, path);
+/**
+ * `params`: the path's candidate-op BN γ/β (pathBnParams for NB201, nb101PathBnParams for NB101).
+ * A shared tensor the path uses only in part (NB101's channel slicing) contributes zero gradient
+ * columns for the unused entries, which leave Θ unchanged.
+ */
+export function fairBnTrainability<P>(supernet: PathForward<P>, path: P, x: tf.Tensor4D, params: readonly { variable: tf.Variable }[]): TrainabilityResult {
   if (params.length === 0) return { value: -Infinity, eigenvalues: new Float64Array(0) };
   const n = x.shape[0];
   const variables = params.map((p) => p.variable);

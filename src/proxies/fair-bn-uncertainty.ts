@@ -18,11 +18,10 @@
  * has U = 0 (a constant prediction is never uncertain); expressivity ranks such paths last.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NB201Op } from '../models/nb201-cell.ts';
-import type { NB201Supernet } from '../supernet/nb201-supernet.ts';
+import type { PathForward } from '../supernet/supernet-space.ts';
 
 /** -U for the path (see the file comment); `contexts` are the T random training batches. */
-export function fairBnUncertainty(supernet: NB201Supernet, path: readonly NB201Op[], probes: tf.Tensor4D, contexts: readonly tf.Tensor4D[]): number {
+export function fairBnUncertainty<P>(supernet: PathForward<P>, path: P, probes: tf.Tensor4D, contexts: readonly tf.Tensor4D[]): number {
   if (contexts.length < 2) throw new RangeError(`uncertainty needs at least 2 context batches, got ${contexts.length}`);
   const m = probes.shape[0];
   const variance = tf.tidy(() => {

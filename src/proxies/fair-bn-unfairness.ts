@@ -25,13 +25,21 @@ export interface ConvShare {
 }
 
 export function convShareTopK(cells: readonly (readonly NB201Op[])[], scores: ArrayLike<number>, accuracy: ArrayLike<number>, k: TopK): ConvShare {
-  if (cells.length !== scores.length || cells.length !== accuracy.length) {
-    throw new RangeError(`cells (${cells.length}), scores (${scores.length}) and accuracies (${accuracy.length}) must align`);
+  return convShareTopKOf(Float64Array.from(cells, (c) => c.filter(isConvOp).length / c.length), scores, accuracy, k);
+}
+
+/**
+ * The same for any space: `convFraction[i]` is the share of convolutions among cell i's candidate
+ * ops (NB201: its six edges; NB101: its interior vertices).
+ */
+export function convShareTopKOf(convFraction: ArrayLike<number>, scores: ArrayLike<number>, accuracy: ArrayLike<number>, k: TopK): ConvShare {
+  if (convFraction.length !== scores.length || convFraction.length !== accuracy.length) {
+    throw new RangeError(`cells (${convFraction.length}), scores (${scores.length}) and accuracies (${accuracy.length}) must align`);
   }
-  const keep = cells.map((_, i) => i).filter((i) => Number.isFinite(scores[i]!) && Number.isFinite(accuracy[i]!));
+  const keep = Array.from({ length: convFraction.length }, (_, i) => i).filter((i) => Number.isFinite(scores[i]!) && Number.isFinite(accuracy[i]!));
   const n = keep.length;
   const kk = resolveK(k, n);
-  const convs = Float64Array.from(keep, (i) => cells[i]!.filter(isConvOp).length / cells[i]!.length);
+  const convs = Float64Array.from(keep, (i) => convFraction[i]!);
   const share = (values: ArrayLike<number>): number => {
     const member = topKMembership(Float64Array.from(keep, (i) => values[i]!), kk);
     let s = 0;

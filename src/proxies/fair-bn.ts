@@ -33,9 +33,11 @@ import { normalizeBatch } from '../datasets/normalize.ts';
 import type { ImageSet } from '../datasets/types.ts';
 import type { NB201Op } from '../models/nb201-cell.ts';
 import type { NB201Supernet } from '../supernet/nb201-supernet.ts';
+import type { PathForward } from '../supernet/supernet-space.ts';
 import { averageRanks } from '../stats/ranks.ts';
+import { createProgress } from '../util/progress.ts';
 import { fairBnExpressivity } from './fair-bn-expressivity.ts';
-import { fairBnTrainability } from './fair-bn-trainability.ts';
+import { fairBnTrainability, pathBnParams } from './fair-bn-trainability.ts';
 import { fairBnUncertainty } from './fair-bn-uncertainty.ts';
 
 export const FAIR_BN_PARTS = ['expressivity', 'trainability', 'uncertainty'] as const;
@@ -102,14 +104,38 @@ export function disposeFairBnInputs(inputs: FairBnInputs): void {
   tf.dispose([inputs.expressivity, inputs.ntk, inputs.probes, ...inputs.contexts]);
 }
 
-/** The three parts for one cell (its single path in the fair supernet). */
+/** The three parts for one NB201 cell (its single path in the fair supernet). */
 export function fairBnPartScores(supernet: NB201Supernet, path: readonly NB201Op[], inputs: FairBnInputs): FairBnPartScores {
   if (!supernet.options.fair) throw new RangeError('the fair-BN indicator scores the fair supernet (fair: true): every op but none must end in a BN');
+  return fairBnPathParts(supernet, path, inputs, pathBnParams(supernet, path));
+}
+
+/** The three parts for one path of any space's fair supernet; `bnParams`: the path's candidate-op BN γ/β. */
+export function fairBnPathParts<P>(supernet: PathForward<P>, path: P, inputs: FairBnInputs, bnParams: readonly { variable: tf.Variable }[]): FairBnPartScores {
   return {
     expressivity: fairBnExpressivity(supernet, path, inputs.expressivity),
-    trainability: fairBnTrainability(supernet, path, inputs.ntk).value,
+    trainability: fairBnTrainability(supernet, path, inputs.ntk, bnParams).value,
     uncertainty: fairBnUncertainty(supernet, path, inputs.probes, inputs.contexts),
   };
+}
+
+/** The three parts of every path in turn (progress on a TTY), and the wall seconds they took. */
+export function fairBnPartsOf<P>(
+  supernet: PathForward<P>,
+  paths: readonly P[],
+  inputs: FairBnInputs,
+  bnParamsOf: (path: P) => readonly { variable: tf.Variable }[],
+  label: string,
+): { parts: FairBnPartScores[]; seconds: number } {
+  const started = performance.now();
+  const progress = createProgress(label, paths.length);
+  const parts = paths.map((path) => {
+    const p = fairBnPathParts(supernet, path, inputs, bnParamsOf(path));
+    progress.tick();
+    return p;
+  });
+  progress.done();
+  return { parts, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The composite over a pool of scored cells: mean of the parts' average ranks (see above). */

@@ -27,6 +27,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { asNB201Cell, NB201_EDGES, NB201_OPS, type NB201Op } from '../models/nb201-cell.ts';
 import { disposeOnce } from '../models/network.ts';
+import type { SupernetKind, SupernetParam, SupernetSpace } from './supernet-space.ts';
+import { samplePath } from './train-sampling.ts';
 import {
   buildEdgeOp,
   buildTinyNetwork,
@@ -169,3 +171,28 @@ export function buildNB201Supernet(opts: SupernetOptions): NB201Supernet {
     dispose: disposeOnce(reg),
   };
 }
+
+function edgeIndexOf(edge: { from: number; to: number }): number {
+  return NB201_EDGES.findIndex((e) => e.from === edge.from && e.to === edge.to);
+}
+
+/**
+ * The NB201 supernet's space for the trainer: paths uniform over the five ops per edge
+ * (train-sampling.ts); a parameter is inside a candidate op exactly when it carries an edge, and
+ * a path uses it when it is outside the cells or the path's op on its edge is its op.
+ */
+export const NB201_SUPERNET_SPACE: SupernetSpace<readonly NB201Op[]> = Object.freeze({
+  name: 'nb201',
+  samplePath,
+  isOpParam: (p: SupernetParam) => (p as NetworkParam).edge !== undefined,
+  onPath: (p: SupernetParam, path: readonly NB201Op[]) => {
+    const edge = (p as NetworkParam).edge;
+    return edge === undefined || edge.op === path[edgeIndexOf(edge)];
+  },
+});
+
+/** Build + space, for train-run.ts and train-timing.ts. */
+export const NB201_SUPERNET: SupernetKind<readonly NB201Op[], NB201Supernet, SupernetOptions> = Object.freeze({
+  space: NB201_SUPERNET_SPACE,
+  build: buildNB201Supernet,
+});

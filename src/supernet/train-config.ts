@@ -19,7 +19,7 @@
  *   This is the reference's choice (it unfreezes only the parameters named `*.7.weight` /
  *   `*.7.bias`, the last BN of each candidate block), not "every BN of the network".
  */
-import type { NetworkParam } from '../models/nb201-network.ts';
+import type { NetworkParam, ParamKind } from '../models/nb201-network.ts';
 
 export type TrainMode = 'standard' | 'bn-only';
 export const TRAIN_MODES: readonly TrainMode[] = ['standard', 'bn-only'];
@@ -80,8 +80,16 @@ export function learningRate(cfg: TrainConfig, step: number): number {
   return Math.max(cfg.minLr, cfg.lr * (1 - step / cfg.steps));
 }
 
-/** Whether `mode` trains this parameter (see the file comment for 'bn-only'). */
-export function isTrainedIn(mode: TrainMode, p: Pick<NetworkParam, 'kind' | 'edge'>): boolean {
+/**
+ * Whether `mode` trains a parameter of this kind (see the file comment for 'bn-only');
+ * `insideOp`: the parameter belongs to a candidate op (the space decides, supernet-space.ts).
+ */
+export function trainsParam(mode: TrainMode, kind: ParamKind, insideOp: boolean): boolean {
   if (mode === 'standard') return true;
-  return (p.kind === 'bn-gamma' || p.kind === 'bn-beta') && p.edge !== undefined;
+  return (kind === 'bn-gamma' || kind === 'bn-beta') && insideOp;
+}
+
+/** trainsParam for an NB201 supernet parameter (inside a cell op exactly when it has an edge). */
+export function isTrainedIn(mode: TrainMode, p: Pick<NetworkParam, 'kind' | 'edge'>): boolean {
+  return trainsParam(mode, p.kind, p.edge !== undefined);
 }

@@ -11,27 +11,28 @@ import path from 'node:path';
 import type { ImageSet } from '../datasets/types.ts';
 import { createProgress } from '../util/progress.ts';
 import { identityHash } from './checkpoint.ts';
-import { buildNB201Supernet, type NB201Supernet, type SupernetOptions } from './nb201-supernet.ts';
+import type { SupernetKind, TrainableSupernet } from './supernet-space.ts';
 import type { TrainConfig } from './train-config.ts';
 import { trainIdentity, trainSupernet, type TrainSupernetResult } from './train.ts';
 
-export interface TrainRunSpec {
+export interface TrainRunSpec<O> {
   /** Short name for the file and the progress line, e.g. 'bn-only' or 'standard-x2'. */
   label: string;
-  supernet: SupernetOptions;
+  supernet: O;
   config: TrainConfig;
   snapshotEvery?: number;
 }
 
-export interface TrainRun {
-  spec: TrainRunSpec;
-  supernet: NB201Supernet;
+export interface TrainRun<O, S> {
+  spec: TrainRunSpec<O>;
+  supernet: S;
   result: TrainSupernetResult;
   checkpointFile: string;
 }
 
-export function trainOrResume(spec: TrainRunSpec, images: ImageSet, checkpointDir: string): TrainRun {
-  const supernet = buildNB201Supernet(spec.supernet);
+/** `kind`: which space's supernet (NB201_SUPERNET, NB101_SUPERNET). */
+export function trainOrResume<P, S extends TrainableSupernet<P>, O>(spec: TrainRunSpec<O>, images: ImageSet, checkpointDir: string, kind: SupernetKind<P, S, O>): TrainRun<O, S> {
+  const supernet = kind.build(spec.supernet);
   try {
     const identity = trainIdentity(supernet, images, spec.config, spec.snapshotEvery ?? null);
     const checkpointFile = path.join(checkpointDir, `${spec.label}-${identityHash(identity)}.ckpt`);
@@ -39,6 +40,7 @@ export function trainOrResume(spec: TrainRunSpec, images: ImageSet, checkpointDi
     let first = true;
     const result = trainSupernet({
       supernet,
+      space: kind.space,
       images,
       config: spec.config,
       checkpointFile,

@@ -19,7 +19,7 @@ import type { ImageSet } from '../datasets/types.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { DataError } from '../util/errors.ts';
 import { identityHash } from './checkpoint.ts';
-import { buildNB201Supernet, type SupernetOptions } from './nb201-supernet.ts';
+import type { SupernetKind, TrainableSupernet } from './supernet-space.ts';
 import { resolveTrainConfig, type TrainMode } from './train-config.ts';
 import { median } from './train-run.ts';
 import { trainSupernet } from './train.ts';
@@ -34,14 +34,14 @@ export interface StepTimeCalibration {
   measuredAt: string;
 }
 
-export function measureStepTimes(supernetOptions: SupernetOptions, images: ImageSet, batchSize: number, measured = 8, warmup = 2): StepTimeCalibration {
+export function measureStepTimes<P, S extends TrainableSupernet<P>, O>(kind: SupernetKind<P, S, O>, supernetOptions: O, images: ImageSet, batchSize: number, measured = 8, warmup = 2): StepTimeCalibration {
   const modes: TrainMode[] = ['bn-only', 'standard'];
-  const nets = modes.map(() => buildNB201Supernet(supernetOptions));
+  const nets = modes.map(() => kind.build(supernetOptions));
   const times = modes.map((): number[] => []);
   try {
     for (let i = 0; i < warmup + measured; i++) {
       modes.forEach((mode, m) => {
-        const r = trainSupernet({ supernet: nets[m]!, images, config: resolveTrainConfig({ mode, steps: 1, batchSize, seed: 1000 + i }) });
+        const r = trainSupernet({ supernet: nets[m]!, space: kind.space, images, config: resolveTrainConfig({ mode, steps: 1, batchSize, seed: 1000 + i }) });
         if (i >= warmup) times[m]!.push(r.log.stepSeconds[0]!);
       });
     }
@@ -54,7 +54,7 @@ export function measureStepTimes(supernetOptions: SupernetOptions, images: Image
 }
 
 /** The saved calibration for these settings, or a fresh measurement saved for next time. */
-export function stepTimeCalibration(dir: string, supernetOptions: SupernetOptions, images: ImageSet, batchSize: number): StepTimeCalibration & { reused: boolean } {
+export function stepTimeCalibration<P, S extends TrainableSupernet<P>, O>(kind: SupernetKind<P, S, O>, dir: string, supernetOptions: O, images: ImageSet, batchSize: number): StepTimeCalibration & { reused: boolean } {
   const key = identityHash({ supernetOptions, batchSize, images: { dataset: images.dataset, size: images.size, height: images.height } });
   const file = path.join(dir, `step-times-${key}.json`);
   if (existsSync(file)) {
@@ -64,7 +64,7 @@ export function stepTimeCalibration(dir: string, supernetOptions: SupernetOption
       throw new DataError(`unreadable step-time calibration (${(err as Error).message}); delete it to measure again`, { file }, { cause: err });
     }
   }
-  const c = measureStepTimes(supernetOptions, images, batchSize);
+  const c = measureStepTimes(kind, supernetOptions, images, batchSize);
   writeFileAtomic(file, `${JSON.stringify(c, null, 2)}\n`);
   return { ...c, reused: false };
 }

@@ -28,18 +28,19 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { normalizeBatch } from '../datasets/normalize.ts';
 import type { ImageSet } from '../datasets/types.ts';
-import { NB201_EDGES } from '../models/nb201-cell.ts';
-import type { NetworkParam } from '../models/nb201-network.ts';
-import type { NB201Supernet } from './nb201-supernet.ts';
+import { NB201_SUPERNET_SPACE } from './nb201-supernet.ts';
 import { canonicalJson, readCheckpoint, writeCheckpoint, type SupernetCheckpoint, type TensorGroup, type TrainLog, type TrainSnapshot } from './checkpoint.ts';
-import { isTrainedIn, learningRate, type TrainConfig } from './train-config.ts';
+import { learningRate, trainsParam, type TrainConfig } from './train-config.ts';
 import { labelSmoothedCrossEntropy } from './train-loss.ts';
 import { SgdMomentum } from './train-optimizer.ts';
-import { batchIndices, samplePath, stepsPerEpoch } from './train-sampling.ts';
+import { batchIndices, stepsPerEpoch } from './train-sampling.ts';
+import type { SupernetParam, SupernetSpace, TrainableSupernet } from './supernet-space.ts';
 import { DataError } from '../util/errors.ts';
 
-export interface TrainSupernetOptions {
-  supernet: NB201Supernet;
+export interface TrainSupernetOptions<P = unknown> {
+  supernet: TrainableSupernet<P>;
+  /** The supernet's search space (path sampling, which parameters are op parameters); default NB201's. */
+  space?: SupernetSpace<P>;
   images: ImageSet;
   config: TrainConfig;
   /** Resume from / save to this file (see the file comment). */
@@ -68,7 +69,7 @@ export interface TrainSupernetResult {
 }
 
 /** What a resumed run must share with the checkpoint. */
-export function trainIdentity(supernet: NB201Supernet, images: ImageSet, config: TrainConfig, snapshotEvery: number | null): unknown {
+export function trainIdentity(supernet: { readonly options: object }, images: ImageSet, config: TrainConfig, snapshotEvery: number | null): unknown {
   return {
     supernet: supernet.options,
     config,
@@ -78,12 +79,13 @@ export function trainIdentity(supernet: NB201Supernet, images: ImageSet, config:
 }
 
 /** The parameters a snapshot copies: every BN gamma inside a cell op (what gamma indicators read). */
-export function isSnapshotParam(p: Pick<NetworkParam, 'kind' | 'edge'>): boolean {
-  return p.kind === 'bn-gamma' && p.edge !== undefined;
+export function isSnapshotParam(p: SupernetParam, space: Pick<SupernetSpace<unknown>, 'isOpParam'> = NB201_SUPERNET_SPACE): boolean {
+  return p.kind === 'bn-gamma' && space.isOpParam(p);
 }
 
-export function trainSupernet(opts: TrainSupernetOptions): TrainSupernetResult {
+export function trainSupernet<P>(opts: TrainSupernetOptions<P>): TrainSupernetResult {
   const { supernet, images, config } = opts;
+  const space = opts.space ?? (NB201_SUPERNET_SPACE as unknown as SupernetSpace<P>);
   const checkpointEvery = opts.checkpointEvery ?? 50;
   const snapshotEvery = opts.snapshotEvery ?? null;
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new RangeError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
@@ -93,9 +95,9 @@ export function trainSupernet(opts: TrainSupernetOptions): TrainSupernetResult {
   }
   stepsPerEpoch(images.size, config.batchSize); // fails early if the set is smaller than a batch
 
-  const trained = supernet.params.filter((p) => isTrainedIn(config.mode, p));
+  const trained = supernet.params.filter((p) => trainsParam(config.mode, p.kind, space.isOpParam(p)));
   if (trained.length === 0) {
-    throw new RangeError(`mode '${config.mode}' trains no parameter of this supernet (bn '${supernet.options.bn}'): BN-only training needs affine BN in the cells (bn 'standard')`);
+    throw new RangeError(`mode '${config.mode}' trains no parameter of this ${space.name} supernet (${JSON.stringify(supernet.options)}): BN-only training needs affine BN in the candidate ops`);
   }
   const optimiser = new SgdMomentum(trained.map((p) => ({ name: p.name, variable: p.variable })), config);
   const paramByVariable = new Map(trained.map((p) => [p.variable.name, p.name]));
@@ -116,7 +118,7 @@ export function trainSupernet(opts: TrainSupernetOptions): TrainSupernetResult {
       log.losses.push(...ckpt.log.losses);
       snapshots.push(...ckpt.snapshots);
     }
-    if (snapshots.length === 0) snapshots.push(takeSnapshot(supernet, 0, 0));
+    if (snapshots.length === 0) snapshots.push(takeSnapshot(supernet, space, 0, 0));
 
     const save = () => {
       if (opts.checkpointFile) writeCheckpoint(opts.checkpointFile, capture(supernet, optimiser, identity, config, step, log, snapshots));
@@ -124,7 +126,7 @@ export function trainSupernet(opts: TrainSupernetOptions): TrainSupernetResult {
     let stepsThisCall = 0;
     while (step < config.steps) {
       if (opts.stopAfterSteps !== undefined && stepsThisCall >= opts.stopAfterSteps) break;
-      const { seconds, loss } = trainStep(supernet, images, config, optimiser, paramByVariable, trained, step);
+      const { seconds, loss } = trainStep(supernet, space, images, config, optimiser, paramByVariable, trained, step);
       step++;
       stepsThisCall++;
       log.stepSeconds.push(seconds);
@@ -134,7 +136,7 @@ export function trainSupernet(opts: TrainSupernetOptions): TrainSupernetResult {
         throw new Error(`supernet training diverged: loss ${loss} at step ${step} (mode ${config.mode}, lr ${learningRate(config, step - 1)})`);
       }
       const atSnapshot = step === config.steps || (snapshotEvery !== null && step % snapshotEvery === 0);
-      if (atSnapshot) snapshots.push(takeSnapshot(supernet, step, sum(log.stepSeconds)));
+      if (atSnapshot) snapshots.push(takeSnapshot(supernet, space, step, sum(log.stepSeconds)));
       if (step === config.steps || step % checkpointEvery === 0) save();
       opts.onStep?.(step, config.steps, loss);
     }
@@ -145,17 +147,18 @@ export function trainSupernet(opts: TrainSupernetOptions): TrainSupernetResult {
   }
 }
 
-function trainStep(
-  supernet: NB201Supernet,
+function trainStep<P>(
+  supernet: TrainableSupernet<P>,
+  space: SupernetSpace<P>,
   images: ImageSet,
   config: TrainConfig,
   optimiser: SgdMomentum,
   paramByVariable: ReadonlyMap<string, string>,
-  trained: readonly NetworkParam[],
+  trained: readonly SupernetParam[],
   step: number,
 ): { seconds: number; loss: number } {
   const started = performance.now();
-  const path = samplePath(config.seed, step);
+  const path = space.samplePath(config.seed, step);
   const batch = normalizeBatch(images, batchIndices(config.seed, images.size, config.batchSize, step));
   const x = tf.tensor4d(batch.x, [batch.n, batch.height, batch.width, batch.channels]);
   const y = tf.tensor1d(batch.labels, 'int32');
@@ -163,7 +166,7 @@ function trainStep(
   try {
     // Ops off the path take no part in the loss; they get no gradient and the optimiser leaves
     // them alone (as PyTorch does for parameters whose .grad is None).
-    const onPath = trained.filter((p) => !p.edge || p.edge.op === path[edgeIndexOf(p.edge)]);
+    const onPath = trained.filter((p) => space.onPath(p, path));
     if (onPath.length === 0) {
       // BN-only training of a path without any BN (only skip / pool / none in the original
       // space): nothing to update, but the forward pass still moves the BN running statistics,
@@ -190,10 +193,6 @@ function trainStep(
   }
 }
 
-function edgeIndexOf(edge: { from: number; to: number }): number {
-  return NB201_EDGES.findIndex((e) => e.from === edge.from && e.to === edge.to);
-}
-
 function sum(v: readonly number[]): number {
   return v.reduce((a, b) => a + b, 0);
 }
@@ -202,14 +201,14 @@ function copyOf(v: tf.Variable): { shape: number[]; values: Float32Array } {
   return { shape: [...v.shape], values: Float32Array.from(v.dataSync() as Float32Array) };
 }
 
-function takeSnapshot(supernet: NB201Supernet, step: number, trainSeconds: number): TrainSnapshot {
+function takeSnapshot<P>(supernet: TrainableSupernet<P>, space: SupernetSpace<P>, step: number, trainSeconds: number): TrainSnapshot {
   const values: TensorGroup = new Map();
-  for (const p of supernet.params) if (isSnapshotParam(p)) values.set(p.name, copyOf(p.variable));
+  for (const p of supernet.params) if (isSnapshotParam(p, space)) values.set(p.name, copyOf(p.variable));
   return { step, trainSeconds, values };
 }
 
 function capture(
-  supernet: NB201Supernet,
+  supernet: TrainableSupernet<never>,
   optimiser: SgdMomentum,
   identity: unknown,
   config: TrainConfig,
@@ -259,7 +258,7 @@ function restoreGroup(group: TensorGroup, targets: ReadonlyArray<{ name: string;
   }
 }
 
-function restore(supernet: NB201Supernet, optimiser: SgdMomentum, ckpt: SupernetCheckpoint, file: string): void {
+function restore(supernet: TrainableSupernet<never>, optimiser: SgdMomentum, ckpt: SupernetCheckpoint, file: string): void {
   restoreGroup(ckpt.params, supernet.params, 'parameters', file);
   restoreGroup(ckpt.buffers, supernet.buffers, 'buffers', file);
   try {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -12,6 +12,10 @@ import { DATA_DIR, dataFile } from '../helpers/data.ts';
 // `make reproduce-nb101` end to end on a few cells at a small batch and stem. The ground truth is
 // the hash-only 20k table; its matrices come from a space store (here built from the 1k cells
 // with matrices instead of the 35 s full enumeration), so the join is exercised too.
+// End to end on real data with worker processes: minutes on a loaded 2-core machine, so a
+// generous safety net instead of the suite's 120 s default (speed lives in `make bench`).
+const END_TO_END_TIMEOUT_MS = 600_000;
+
 describe('reproduce-nb101 (quick)', () => {
   it('joins hash-only ground truth to the space, scores, correlates and writes the table', async () => {
     const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-repro101-'));
@@ -30,7 +34,7 @@ describe('reproduce-nb101 (quick)', () => {
 
     const page = await reproduceNB101({
       data: DATA_DIR, storeDir, sample: '6', sampleSeed: '0', stem: '4', batch: '8', workers: '2',
-      out: path.join(tmp, 'results'), cacheDir: path.join(tmp, 'cache'), zeroCostCells: '5', graspCells: '3',
+      out: path.join(tmp, 'results'), cacheDir: path.join(tmp, 'cache'), zeroCostCells: '5', graspCells: '3', bnSteps: '4', fairBnCells: '4',
     });
     expect(expectedJoined).toBeGreaterThan(0);
     expect(page).toContain(`Cells with ground truth and a matrix: ${expectedJoined} (${expectedJoined} hash-only rows joined`);
@@ -50,5 +54,23 @@ describe('reproduce-nb101 (quick)', () => {
     const grasp = zc.find((r) => r.method === 'grasp' && r.metric === 'spearman_abs')!;
     expect(Number(grasp.n) + Number(grasp.dropped)).toBe(3);
     expect(grasp.notes).toMatch(/batch 8 CIFAR-10 training images \(reference: 256\)/);
-  });
+    // BN-NAS and the fair-BN reconstruction on the NB101 supernet: every indicator row measured
+    const bn = parse(readFileSync(path.join(tmp, 'results', 'bn-nas', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    for (const method of ['bn-nas (bn-only supernet)', 'bn-nas (standard supernet, equal time)', 'bn-nas (standard supernet, 2x time)', 'conv count (bn-nas at initialisation)']) {
+      const r = bn.find((x) => x.method === method && x.metric === 'kendall_tau')!;
+      expect(Number(r.n), method).toBe(6);
+      expect(r.benchmark).toBe('nb101');
+      expect(r.notes).toMatch(/channel-sliced weight sharing/);
+    }
+    const scores = parse(readFileSync(path.join(tmp, 'results', 'bn-nas', 'scores.csv')), { columns: true }) as Record<string, string>[];
+    for (const s of scores) expect(Number.isInteger(Number(s.conv_count) / 3)).toBe(true); // 3 modules x conv vertices
+    expect(page).toContain('Training-time ratio for equal indicator quality');
+    const fair = parse(readFileSync(path.join(tmp, 'results', 'fair-bn', 'correlation.csv')), { columns: true }) as Record<string, string>[];
+    for (const method of ['fair-bn composite (reconstruction)', 'fair-bn expressivity (reconstruction)', 'fair-bn trainability (reconstruction)', 'fair-bn uncertainty (reconstruction)', 'bn-nas on the fair supernet']) {
+      const r = fair.find((x) => x.method === method && x.metric === 'kendall_tau')!;
+      expect(Number(r.n) + Number(r.dropped), method).toBe(4);
+    }
+    // the original-space supernet was the BN-NAS experiment's checkpoint, not trained twice
+    expect(readdirSync(path.join(tmp, 'cache', 'supernets-nb101')).filter((f) => f.startsWith('bn-only-'))).toHaveLength(1);
+  }, END_TO_END_TIMEOUT_MS);
 });

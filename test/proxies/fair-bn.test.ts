@@ -65,7 +65,7 @@ describe('fair-BN composite indicator (reconstruction)', () => {
     // 4 non-none edges x 3 cells x (gamma, beta)
     expect(names).toHaveLength(24);
     expect(names.every((n) => /\.(skip_connect|avg_pool_3x3)\.bn\.(weight|bias)$/.test(n))).toBe(true);
-    const r = fairBnTrainability(s, CONV, images(4, 8));
+    const r = fairBnTrainability(s, CONV, images(4, 8), pathBnParams(s, CONV));
     expect(r.eigenvalues).toHaveLength(4);
     expect(r.eigenvalues[0]).toBeGreaterThan(0);
     expect(r.value).toBeCloseTo(-Math.log(r.eigenvalues[3]! / r.eigenvalues[0]!), 12);
@@ -75,7 +75,7 @@ describe('fair-BN composite indicator (reconstruction)', () => {
   it('treats the degenerate all-none path exactly: no BN to train, no uncertainty, no expressivity', () => {
     const s = fairSupernet();
     const inp = inputs();
-    expect(fairBnTrainability(s, ALL_NONE, inp.ntk).value).toBe(-Infinity);
+    expect(fairBnTrainability(s, ALL_NONE, inp.ntk, pathBnParams(s, ALL_NONE)).value).toBe(-Infinity);
     expect(fairBnUncertainty(s, ALL_NONE, inp.probes, inp.contexts)).toBeCloseTo(0, 12);
     expect(fairBnExpressivity(s, ALL_NONE, inp.expressivity)).toBe(-Infinity);
   });

@@ -1,0 +1,64 @@
+/**
+ * The BN-NAS indicator (Chen et al., ICCV 2021; see bn-nas.ts for NB201) on the NB101 supernet
+ * (src/supernet/nb101-supernet.ts).
+ *
+ * NB101's candidate ops sit on vertices: a cell's score is the sum, over every module of the
+ * supernet and every interior vertex i of the cell's pruned spec, of the mean |γ| of the last
+ * (only) BN of the op at position i of that module. Two NB101-specific points:
+ *   - the max-pool has no BN and scores 0 in NB101's own space (the reference's rule for ops
+ *     without BN); in the fair space it ends in a BN of its own and gets a score;
+ *   - a vertex of width c_i uses the first c_i channels of its position's shared BN (channel
+ *     slicing), so the mean |γ| is taken over exactly those c_i channels: the γ the cell would
+ *     inherit as its own. The widths come from planNB101Module for each module's (in, out)
+ *     channels, as the forward pass computes them.
+ * The 1x1 projections are not candidate ops (they follow from the graph, not from an op choice)
+ * and do not count, as NB201's reduction blocks do not.
+ */
+import { planNB101Module } from '../models/nb101-cost.ts';
+import type { ModelSpec } from '../spaces/nb101.ts';
+import type { NB101Slot } from '../supernet/nb101-supernet.ts';
+
+/** A supernet parameter's labels with its values (live or from a training snapshot). */
+export interface NB101LabelledValues {
+  name: string;
+  kind: string;
+  slot?: NB101Slot;
+  values: ArrayLike<number>;
+}
+
+/** γ of every (module, position, op) that has a BN. */
+export interface NB101GammaTable {
+  /** Module (in, out) channels in build order. */
+  readonly modules: readonly { inChannels: number; outChannels: number }[];
+  readonly gammas: ReadonlyMap<string, ArrayLike<number>>;
+}
+
+function key(module: number, position: number, op: string): string {
+  return `${module}:${position}:${op}`;
+}
+
+export function nb101GammaTable(params: readonly NB101LabelledValues[], modules: readonly { inChannels: number; outChannels: number }[]): NB101GammaTable {
+  const gammas = new Map<string, ArrayLike<number>>();
+  for (const p of params) {
+    if (p.kind !== 'bn-gamma' || !p.slot || p.slot.op === 'projection' || p.slot.position === 'output') continue;
+    gammas.set(key(p.slot.module, p.slot.position, p.slot.op), p.values);
+  }
+  if (gammas.size === 0) throw new RangeError('no candidate-op BN gamma among the parameters: BN-NAS needs the NB101 supernet\'s slotted BN parameters');
+  return { modules, gammas };
+}
+
+/** The cell's BN-NAS score (see the file comment); `spec` must be pruned (validateSpec). */
+export function nb101BnNasScore(table: NB101GammaTable, spec: ModelSpec): number {
+  let total = 0;
+  table.modules.forEach((m, module) => {
+    const plan = planNB101Module(spec, m.inChannels, m.outChannels);
+    for (const v of plan.interior) {
+      const gamma = table.gammas.get(key(module, v.vertex, v.op));
+      if (!gamma) continue; // max-pool in the original space: no BN, score 0
+      let s = 0;
+      for (let c = 0; c < v.channels; c++) s += Math.abs(gamma[c]!);
+      total += s / v.channels;
+    }
+  });
+  return total;
+}
