@@ -23,6 +23,18 @@
  *   `graspCells` (30) of those by default. --zero-cost-cells / --grasp-cells raise both.
  * - Datasets whose images are not in DATA: the data-free proxies (synflow, params, flops) still
  *   run (their class count is the dataset's); the others' rows say "data not present".
+ *
+ * fisher and its published 0.36. Ours is ~0.1 lower (0.254 [0.162, 0.344] over 600 cells). The
+ * gap is not in this harness: an independent PyTorch implementation of the reference's procedure
+ * (bench/reference/fisher-space-torch.py: own network code, PyTorch's default init, a fresh
+ * network and a fresh augmented batch per cell as the reference's nasbench2_pred.py run) gives
+ * fisher 0.297 [0.260, 0.338] over 2,679 uniformly sampled cells (measured 2026-12-02), while the
+ * same torch run gives grad_norm 0.571 and snip 0.572, like ours and the paper's; on 300 cells
+ * scored by both, ours and torch's fisher rank-correlate at 0.988 and give 0.290 and 0.291. So
+ * the published 0.36 is not what the published definition yields on the reference's network
+ * variant (affine-free cell BN with conv bias, as nasbench2's SearchCell builds it). NB201's own
+ * variant (affine cell BN, no conv bias) gave 0.555 on 160 cells in an earlier measurement, so
+ * the published run's network may have differed in a way the released code does not show.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -206,6 +218,7 @@ function entry(
   if (ctx.batchSize && getProxy(proxy).needs.images) notes.push(`batch ${ctx.batchSize}, not the reference 64`);
   if (scored.failed > 0) notes.push(`${scored.failed} cells failed to score and are excluded`);
   if (ds.images === 'cifar10') notes.push("the paper's 'cifar10-valid test' = NB201 cifar10-valid ori-test");
+  if (proxy === 'fisher') notes.push('an independent PyTorch run of the reference definition is also ~0.1 below the published value (bench/reference/fisher-space-torch.py; experiments/nb201-zero-cost.ts)');
   return measuredEntry(identity(ctx, ds, proxy, metric, label), x, y, {
     backend: `${scored.backend.name} ${scored.backend.version}`,
     wallSeconds: scored.wallSeconds,
