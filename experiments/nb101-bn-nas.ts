@@ -33,7 +33,7 @@ import type { ImageSet } from '../src/datasets/types.ts';
 import { initBackend } from '../src/engine/backend.ts';
 import { measuredEntry, missingEntry } from '../src/pipeline/correlation-entry.ts';
 import { snapshotGammas } from '../src/proxies/bn-nas.ts';
-import { nb101BnNasScore, nb101GammaTable } from '../src/proxies/bn-nas-nb101.ts';
+import { nb101BnNasScoreOf, nb101CellOps, nb101GammaTable, type NB101CellOp } from '../src/proxies/bn-nas-nb101.ts';
 import { convShareTopKOf } from '../src/proxies/fair-bn-unfairness.ts';
 import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
 import { csvNumber, markdownTable, mdNumber } from '../src/report/format.ts';
@@ -141,10 +141,15 @@ export function runNB101(label: string, multiple: number | null, supernet: NB101
   }
 }
 
-/** BN-NAS scores of `specs` from one snapshot's gammas. */
-export function nb101BnNasScores(labels: readonly NB101ParamLabel[], modules: readonly { inChannels: number; outChannels: number }[], snapshot: TrainSnapshot, specs: readonly ModelSpec[]): Float64Array {
+/** Every cell's vertex ops and widths in the supernet of this shape (once per run, not per snapshot). */
+export function cellOpsOf(modules: readonly { inChannels: number; outChannels: number }[], specs: readonly ModelSpec[]): NB101CellOp[][] {
+  return specs.map((s) => nb101CellOps(modules, s));
+}
+
+/** BN-NAS scores of the cells (their `cellOpsOf`) from one snapshot's gammas. */
+export function nb101BnNasScores(labels: readonly NB101ParamLabel[], modules: readonly { inChannels: number; outChannels: number }[], snapshot: TrainSnapshot, cellOps: readonly NB101CellOp[][]): Float64Array {
   const table = nb101GammaTable(snapshotGammas(labels, snapshot.values), modules);
-  return Float64Array.from(specs, (s) => nb101BnNasScore(table, s));
+  return Float64Array.from(cellOps, (ops) => nb101BnNasScoreOf(table, ops));
 }
 
 export function nb101Entry(method: string, metric: CorrelationMetric, inp: NB101SupernetInputs, x: Float64Array, seconds: number, notes: string[]): CorrelationEntry {
@@ -194,7 +199,8 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101BnOptions = {}
     return runNB101(`standard-x${m}`, m, supernet, resolveTrainConfig({ mode: 'standard', steps, batchSize: o.batchSize, seed: o.trainSeed }), o.snapshots, inp.images, inp.checkpointDir).summary;
   });
   const runs = [bn.summary, ...standard];
-  const scoresAt = (s: TrainSnapshot) => nb101BnNasScores(bn.labels, bn.modules, s, inp.specs);
+  const cellOps = cellOpsOf(bn.modules, inp.specs);
+  const scoresAt = (s: TrainSnapshot) => nb101BnNasScores(bn.labels, bn.modules, s, cellOps);
   const scoresOf = new Map(runs.map((r) => [r.label, scoresAt(r.snapshots[r.snapshots.length - 1]!)]));
   const convCount = scoresAt(bn.summary.snapshots[0]!);
 

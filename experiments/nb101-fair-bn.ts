@@ -18,7 +18,7 @@
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { selectIndices } from '../src/datasets/batch.ts';
-import { nb101BnNasScore, nb101GammaTable } from '../src/proxies/bn-nas-nb101.ts';
+import { nb101BnNasScoreOf, nb101GammaTable } from '../src/proxies/bn-nas-nb101.ts';
 import { convShareTopKOf } from '../src/proxies/fair-bn-unfairness.ts';
 import {
   disposeFairBnInputs,
@@ -38,6 +38,7 @@ import { resolveTrainConfig } from '../src/supernet/train-config.ts';
 import { medianStepSeconds, trainOrResume } from '../src/supernet/train-run.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import {
+  cellOpsOf,
   definedOnly,
   NB101_BN_DEFAULTS,
   NB101_BN_FULL,
@@ -81,8 +82,10 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101FairBnOptions 
 
   // NB101's own space: the BN-NAS experiment's BN-only run (same label and settings: its checkpoint).
   const original = runNB101('bn-only', null, nb101SupernetOptions(ctx, o.cellsPerStack, false), config, o.snapshots, inp.images, inp.checkpointDir);
-  const originalScores = nb101BnNasScores(original.labels, original.modules, original.summary.snapshots[original.summary.snapshots.length - 1]!, inp.specs);
-  const convCount = nb101BnNasScores(original.labels, original.modules, original.summary.snapshots[0]!, inp.specs);
+  // Both supernets have the same shape, so the cells' vertex ops and widths serve both.
+  const cellOps = cellOpsOf(original.modules, inp.specs);
+  const originalScores = nb101BnNasScores(original.labels, original.modules, original.summary.snapshots[original.summary.snapshots.length - 1]!, cellOps);
+  const convCount = nb101BnNasScores(original.labels, original.modules, original.summary.snapshots[0]!, cellOps);
 
   const fair = trainOrResume({ label: 'fair-bn-only', supernet: nb101SupernetOptions(ctx, o.cellsPerStack, true), config, snapshotEvery }, inp.images, inp.checkpointDir, NB101_SUPERNET);
   let parts: FairBnPartScores[];
@@ -90,9 +93,10 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101FairBnOptions 
   let scoringSeconds: number;
   const inputs = fairBnInputs(inp.images, FAIR_BN_DEFAULTS, 0);
   try {
-    const live = fair.supernet.params.map((p) => ({ name: p.name, kind: p.kind, slot: p.slot, values: p.variable.dataSync() }));
+    // Only the candidate ops' gammas are read back from the backend (not every kernel).
+    const live = fair.supernet.params.filter((p) => p.kind === 'bn-gamma' && p.slot).map((p) => ({ name: p.name, kind: p.kind, slot: p.slot, values: p.variable.dataSync() }));
     const table = nb101GammaTable(live, fair.supernet.modules);
-    fairBnNas = Float64Array.from(inp.specs, (s) => nb101BnNasScore(table, s));
+    fairBnNas = Float64Array.from(cellOps, (ops) => nb101BnNasScoreOf(table, ops));
     ({ parts, seconds: scoringSeconds } = fairBnPartsOf(fair.supernet, inp.specs, inputs, (spec) => nb101PathBnParams(fair.supernet, spec), 'fair-bn parts nb101'));
   } finally {
     disposeFairBnInputs(inputs);

@@ -25,6 +25,7 @@ import * as bnNas from './nb101-bn-nas.ts';
 import * as fairBn from './nb101-fair-bn.ts';
 import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
+import { positiveInt } from './nb201-bn-nas.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -66,12 +67,6 @@ async function openOrImport(o: NB101Options): Promise<BenchmarkStore> {
   return BenchmarkStore.open(file);
 }
 
-function positive(v: string, what: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new DataError(`${what} must be a positive integer, got ${v}`);
-  return n;
-}
-
 export async function reproduceNB101(o: NB101Options): Promise<string> {
   const started = performance.now();
   const store = await openOrImport(o);
@@ -104,12 +99,12 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
           graspCells: o.graspCells ? Number(o.graspCells) : undefined,
           batchSize: o.zeroCostBatch ? Number(o.zeroCostBatch) : o.batch ? Number(o.batch) : undefined,
         }),
-      'bn-nas': () => bnNas.run(ctx, { steps: o.bnSteps ? positive(o.bnSteps, '--bn-steps') : undefined, batchSize: ctx.batchSize }),
+      'bn-nas': () => bnNas.run(ctx, { steps: positiveInt(o.bnSteps, '--bn-steps'), batchSize: ctx.batchSize }),
       'fair-bn': () =>
         fairBn.run(ctx, {
-          steps: o.bnSteps ? positive(o.bnSteps, '--bn-steps') : undefined,
+          steps: positiveInt(o.bnSteps, '--bn-steps'),
           batchSize: ctx.batchSize,
-          cells: o.fairBnCells ? positive(o.fairBnCells, '--fair-bn-cells') : undefined,
+          cells: positiveInt(o.fairBnCells, '--fair-bn-cells'),
         }),
     };
     const names = o.only ? o.only.split(',').map((n) => n.trim()) : Object.keys(experiments);

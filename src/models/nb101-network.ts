@@ -279,31 +279,54 @@ function truncate(x: tf.Tensor4D, channels: number): tf.Tensor4D {
   return x.shape[3] === channels ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, channels]);
 }
 
+/**
+ * One module's data flow, the single place it is written: vertex v's input is the sum of its
+ * interior predecessors truncated to v's width plus `project(v)` (the input projection, when
+ * input -> v); its value is `op(v, summed)`; the output is the concatenation of the vertices
+ * feeding it plus `outputProjection()` (the only term when none does). The stand-alone network
+ * and the supernet (src/supernet/nb101-supernet.ts) differ only in the weights behind the callbacks.
+ */
+export function wireNB101Module<V extends { vertex: number; channels: number; from: readonly number[]; toOutput: boolean }>(
+  input: tf.Tensor4D,
+  vertices: readonly V[],
+  project: (v: V) => tf.Tensor4D | undefined,
+  op: (v: V, summed: tf.Tensor4D) => tf.Tensor4D,
+  outputProjection: (() => tf.Tensor4D) | undefined,
+): tf.Tensor4D {
+  const values: tf.Tensor4D[] = [input];
+  const concat: tf.Tensor4D[] = [];
+  for (const v of vertices) {
+    const addIn = v.from.map((s) => truncate(values[s]!, v.channels));
+    const projected = project(v);
+    if (projected) addIn.push(projected);
+    const summed = addIn.length === 1 ? addIn[0]! : (tf.addN(addIn) as tf.Tensor4D);
+    const value = op(v, summed);
+    values[v.vertex] = value;
+    if (v.toOutput) concat.push(value);
+  }
+  if (concat.length === 0) return outputProjection!();
+  const out = concat.length === 1 ? concat[0]! : (tf.concat(concat, 3) as tf.Tensor4D);
+  return outputProjection ? tf.add(out, outputProjection()) : out;
+}
+
 function buildModule(reg: Registry, layout: NB101ModuleLayout): Forward {
   // Built in the original's order: per vertex the projection (inside add_in) before the op, then
   // the output projection (parameter order = TF's trainable_variables).
   const vertexForwards = layout.vertices.map((v) => {
     const projection = v.projection ? reg.convBnRelu(v.projection) : undefined;
     const op: Forward = v.op === 'maxpool3x3' ? (x) => tf.maxPool(x, 3, 1, 'same') : reg.convBnRelu(v.op);
-    return { v, projection, op };
+    return { ...v, forwardProjection: projection, forwardOp: op };
   });
   const outputProjection = layout.outputProjection ? reg.convBnRelu(layout.outputProjection) : undefined;
 
-  return (input, ctx) => {
-    const values: tf.Tensor4D[] = [input];
-    const concat: tf.Tensor4D[] = [];
-    for (const { v, projection, op } of vertexForwards) {
-      const addIn = v.from.map((s) => truncate(values[s]!, v.channels));
-      if (projection) addIn.push(projection(input, ctx));
-      const summed = addIn.length === 1 ? addIn[0]! : (tf.addN(addIn) as tf.Tensor4D);
-      const value = op(summed, ctx);
-      values[v.vertex] = value;
-      if (v.toOutput) concat.push(value);
-    }
-    if (concat.length === 0) return outputProjection!(input, ctx);
-    const out = concat.length === 1 ? concat[0]! : (tf.concat(concat, 3) as tf.Tensor4D);
-    return outputProjection ? tf.add(out, outputProjection(input, ctx)) : out;
-  };
+  return (input, ctx) =>
+    wireNB101Module(
+      input,
+      vertexForwards,
+      (v) => v.forwardProjection?.(input, ctx),
+      (v, summed) => v.forwardOp(summed, ctx),
+      outputProjection && (() => outputProjection(input, ctx)),
+    );
 }
 
 function resolveOptions(opts: NB101NetworkOptions): Required<NB101NetworkOptions> {

@@ -47,18 +47,37 @@ export function nb101GammaTable(params: readonly NB101LabelledValues[], modules:
   return { modules, gammas };
 }
 
+/** One vertex op of a cell in one module of the supernet: its γ's key and the vertex width. */
+export interface NB101CellOp {
+  key: string;
+  channels: number;
+}
+
+/**
+ * The cell's vertex ops, module by module, with their widths (planNB101Module per module shape).
+ * Depends only on the cell and the supernet's shape: compute it once per cell, score it against
+ * every snapshot. `spec` must be pruned (validateSpec).
+ */
+export function nb101CellOps(modules: NB101GammaTable['modules'], spec: ModelSpec): NB101CellOp[] {
+  return modules.flatMap((m, module) =>
+    planNB101Module(spec, m.inChannels, m.outChannels).interior.map((v) => ({ key: key(module, v.vertex, v.op), channels: v.channels })),
+  );
+}
+
+/** The cell's BN-NAS score from its ops (see the file comment). */
+export function nb101BnNasScoreOf(table: NB101GammaTable, ops: readonly NB101CellOp[]): number {
+  let total = 0;
+  for (const { key: k, channels } of ops) {
+    const gamma = table.gammas.get(k);
+    if (!gamma) continue; // max-pool in the original space: no BN, score 0
+    let s = 0;
+    for (let c = 0; c < channels; c++) s += Math.abs(gamma[c]!);
+    total += s / channels;
+  }
+  return total;
+}
+
 /** The cell's BN-NAS score (see the file comment); `spec` must be pruned (validateSpec). */
 export function nb101BnNasScore(table: NB101GammaTable, spec: ModelSpec): number {
-  let total = 0;
-  table.modules.forEach((m, module) => {
-    const plan = planNB101Module(spec, m.inChannels, m.outChannels);
-    for (const v of plan.interior) {
-      const gamma = table.gammas.get(key(module, v.vertex, v.op));
-      if (!gamma) continue; // max-pool in the original space: no BN, score 0
-      let s = 0;
-      for (let c = 0; c < v.channels; c++) s += Math.abs(gamma[c]!);
-      total += s / v.channels;
-    }
-  });
-  return total;
+  return nb101BnNasScoreOf(table, nb101CellOps(table.modules, spec));
 }

@@ -42,6 +42,7 @@ import { initBias, initConvWeight, initLinearWeight } from '../models/init.ts';
 import { BN_EPS, batchNormTrainFused, conv2d, globalAvgPool, linear, relu } from '../models/layers.ts';
 import { checkNB101Sizes, nb101ModuleShapes, planNB101Module, type NB101ModulePlan } from '../models/nb101-cost.ts';
 import type { ApplyOptions, ParamKind } from '../models/nb201-network.ts';
+import { wireNB101Module } from '../models/nb101-network.ts';
 import { disposeOnce, runModules, type ModuleForward } from '../models/network.ts';
 import { validateSpec, type ModelSpec, type NB101Op } from '../spaces/nb101.ts';
 import { sampleNB101Path } from './nb101-sampling.ts';
@@ -173,32 +174,19 @@ function buildModuleSlots(reg: Registry, index: number, scope: string, inC: numb
   return { index, inC, outC, ops, projections, outputProjection };
 }
 
-function truncate(x: tf.Tensor4D, channels: number): tf.Tensor4D {
-  return x.shape[3] === channels ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, channels]);
-}
-
 function runModule(m: ModuleSlots, plan: NB101ModulePlan, input: tf.Tensor4D, ctx: ApplyOptions): tf.Tensor4D {
-  const values: tf.Tensor4D[] = [input];
-  const concat: tf.Tensor4D[] = [];
-  for (const v of plan.interior) {
-    const addIn = v.from.map((s) => truncate(values[s]!, v.channels));
-    if (v.projectInput) addIn.push(runConvUnit(m.projections[v.vertex]!, input, m.inC, v.channels, ctx));
-    const summed = addIn.length === 1 ? addIn[0]! : (tf.addN(addIn) as tf.Tensor4D);
-    const slots = m.ops[v.vertex]!;
-    let value: tf.Tensor4D;
-    if (v.op === 'maxpool3x3') {
+  return wireNB101Module(
+    input,
+    plan.interior,
+    (v) => (v.projectInput ? runConvUnit(m.projections[v.vertex]!, input, m.inC, v.channels, ctx) : undefined),
+    (v, summed) => {
+      const slots = m.ops[v.vertex]!;
+      if (v.op !== 'maxpool3x3') return runConvUnit(v.op === 'conv3x3-bn-relu' ? slots.conv3 : slots.conv1, summed, v.channels, v.channels, ctx);
       const pooled = tf.maxPool(summed, 3, 1, 'same');
-      value = slots.poolBn ? batchNormTrainFused(pooled, BN_EPS, head1(slots.poolBn.gamma, v.channels), head1(slots.poolBn.beta, v.channels)) : pooled;
-    } else {
-      value = runConvUnit(v.op === 'conv3x3-bn-relu' ? slots.conv3 : slots.conv1, summed, v.channels, v.channels, ctx);
-    }
-    values[v.vertex] = value;
-    if (v.toOutput) concat.push(value);
-  }
-  const projected = plan.projectToOutput ? runConvUnit(m.outputProjection, input, m.inC, m.outC, ctx) : undefined;
-  if (concat.length === 0) return projected!;
-  const out = concat.length === 1 ? concat[0]! : (tf.concat(concat, 3) as tf.Tensor4D);
-  return projected ? tf.add(out, projected) : out;
+      return slots.poolBn ? batchNormTrainFused(pooled, BN_EPS, head1(slots.poolBn.gamma, v.channels), head1(slots.poolBn.beta, v.channels)) : pooled;
+    },
+    plan.projectToOutput ? () => runConvUnit(m.outputProjection, input, m.inC, m.outC, ctx) : undefined,
+  );
 }
 
 function resolveOptions(opts: NB101SupernetOptions): Required<NB101SupernetOptions> {

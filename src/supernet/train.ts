@@ -79,7 +79,7 @@ export function trainIdentity(supernet: { readonly options: object }, images: Im
 }
 
 /** The parameters a snapshot copies: every BN gamma inside a cell op (what gamma indicators read). */
-export function isSnapshotParam(p: SupernetParam, space: Pick<SupernetSpace<unknown>, 'isOpParam'> = NB201_SUPERNET_SPACE): boolean {
+export function isSnapshotParam(p: SupernetParam, space: Pick<SupernetSpace<unknown>, 'isOpParam'>): boolean {
   return p.kind === 'bn-gamma' && space.isOpParam(p);
 }
 
