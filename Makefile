@@ -17,7 +17,7 @@ help:
 install: $(NPM_STAMP)
 
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-fund --no-audit
+	ONNXRUNTIME_NODE_INSTALL=$${ONNXRUNTIME_NODE_INSTALL:-skip} npm ci --no-fund --no-audit
 	@touch $@
 
 # VITEST_ARGS lets .ci/run add the JSON reporter without changing what `make test` runs.
