@@ -83,3 +83,84 @@ export function initBias(seed: number, key: string, size: number, fanIn: number)
   for (let i = 0; i < size; i++) values[i] = uniformValue(rng, bound);
   return values;
 }
+
+/** Standard normal draws from a uniform stream (Box-Muller, both values used): deterministic across machines. */
+function normalStream(rng: Rng): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    // 1 - u is in (0, 1]: log never sees 0
+    const r = Math.sqrt(-2 * Math.log(1 - rng.uniform()));
+    const theta = 2 * Math.PI * rng.uniform();
+    spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  };
+}
+
+/** Values drawn in PyTorch's memory order, stored in tfjs's layout ([kh, kw, in, out] or [in, out]); `draw` gives each value. */
+function inTorchOrder(shape: readonly number[], draw: () => number): Float32Array {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  if (shape.length === 4) {
+    const [kh, kw, inC, outC] = shape as [number, number, number, number];
+    for (let o = 0; o < outC; o++)
+      for (let i = 0; i < inC; i++)
+        for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) values[((y * kw + x) * inC + i) * outC + o] = draw();
+  } else if (shape.length === 2) {
+    const [inF, outF] = shape as [number, number];
+    for (let o = 0; o < outF; o++) for (let i = 0; i < inF; i++) values[i * outF + o] = draw();
+  } else {
+    for (let i = 0; i < values.length; i++) values[i] = draw();
+  }
+  return values;
+}
+
+/**
+ * How a network's weights are drawn (src/models/instantiate.ts applies it to every parameter):
+ * - 'torch-default': PyTorch's default initialisation (above), what every reference network gets
+ *   unless it initialises explicitly;
+ * - 'nb101-reference': the zero-cost reference's NB101 port (SamsungLabs/zero-cost-nas,
+ *   foresight/models/nasbench1.py `_initialize_weights`): conv weights N(0, √(2 / (kh·kw·out))),
+ *   conv biases 0, BN γ = 1, β = 0, linear weights N(0, 0.01), linear biases 0;
+ * - 'gaussian': every conv and linear weight N(0, 1), biases 0, BN γ = 1, β = 0 (ZenNAS's
+ *   `network_weight_gaussian_init`, which zen re-initialises with before scoring).
+ * Every scheme draws from the parameter's own seeded stream, so a parameter's values depend only
+ * on (seed, its init key, the scheme).
+ */
+export type InitScheme = 'torch-default' | 'nb101-reference' | 'gaussian';
+
+export const INIT_SCHEMES: readonly InitScheme[] = ['torch-default', 'nb101-reference', 'gaussian'];
+
+/** What a parameter needs for its draw (a ParamSpec of src/graph/network-graph.ts satisfies it). */
+export interface DrawSpec {
+  kind: 'conv' | 'conv-bias' | 'linear-weight' | 'linear-bias' | 'bn-gamma' | 'bn-beta';
+  shape: readonly number[];
+  init: { kind: 'torch-default'; fanIn: number } | { kind: 'constant'; value: number };
+  initKey: string;
+}
+
+/** The initial values of one parameter under `scheme`. */
+export function drawParam(spec: DrawSpec, seed: number, scheme: InitScheme = 'torch-default'): Float32Array {
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  if (spec.init.kind === 'constant') return new Float32Array(size).fill(spec.init.value);
+  const fanIn = spec.init.fanIn;
+  if (scheme === 'torch-default') {
+    const bound = defaultInitBound(fanIn);
+    const rng = streamFor(seed, spec.initKey);
+    return inTorchOrder(spec.shape, () => uniformValue(rng, bound));
+  }
+  const isBias = spec.kind === 'conv-bias' || spec.kind === 'linear-bias';
+  if (isBias) return new Float32Array(size);
+  let std = 1;
+  if (scheme === 'nb101-reference') {
+    if (spec.kind === 'conv') {
+      const [kh, kw, , outC] = spec.shape as [number, number, number, number];
+      std = Math.sqrt(2 / (kh * kw * outC));
+    } else std = 0.01;
+  }
+  const normal = normalStream(streamFor(seed, `${spec.initKey}\u0000${scheme}`));
+  return inTorchOrder(spec.shape, () => std * normal());
+}
