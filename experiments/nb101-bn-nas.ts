@@ -134,7 +134,7 @@ export function runNB101(label: string, multiple: number | null, supernet: NB101
       resumedFrom: run.result.resumedFrom,
       snapshots: run.result.snapshots,
     };
-    const labels: NB101ParamLabel[] = run.supernet.params.map(({ name, kind, slot }) => ({ name, kind, slot }));
+    const labels: NB101ParamLabel[] = run.supernet.params.map(({ name, kind, label }) => ({ name, kind, slot: label }));
     return { summary, labels, modules: run.supernet.modules };
   } finally {
     run.supernet.dispose();

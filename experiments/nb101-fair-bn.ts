@@ -94,7 +94,7 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101FairBnOptions 
   const inputs = fairBnInputs(inp.images, FAIR_BN_DEFAULTS, 0);
   try {
     // Only the candidate ops' gammas are read back from the backend (not every kernel).
-    const live = fair.supernet.params.filter((p) => p.kind === 'bn-gamma' && p.slot).map((p) => ({ name: p.name, kind: p.kind, slot: p.slot, values: p.variable.dataSync() }));
+    const live = fair.supernet.params.filter((p) => p.kind === 'bn-gamma' && p.label).map((p) => ({ name: p.name, kind: p.kind, slot: p.label, values: p.variable.dataSync() }));
     const table = nb101GammaTable(live, fair.supernet.modules);
     fairBnNas = Float64Array.from(cellOps, (ops) => nb101BnNasScoreOf(table, ops));
     ({ parts, seconds: scoringSeconds } = fairBnPartsOf(fair.supernet, inp.specs, inputs, (spec) => nb101PathBnParams(fair.supernet, spec), 'fair-bn parts nb101'));

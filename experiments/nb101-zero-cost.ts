@@ -57,7 +57,7 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101ZeroCostOption
       space: 'nb101',
       nb101StemChannels: ctx.stemChannels,
       proxy,
-      settings: { ...p.defaults, ...(p.needs.images ? { batchSize } : {}) },
+      settings: { ...p.defaults, ...(p.needs.images === 'batch' ? { batchSize } : {}) },
       dataset: 'cifar10',
       batchSeed: 0,
       initSeed: 0,
@@ -90,7 +90,7 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101ZeroCostOption
         `sample of ${r.cells.length} cells, not all 423,624`,
         "PyTorch-default init, not the reference port's",
       ];
-      if (getProxy(proxy).needs.images) notes.push(`batch ${batchSize} CIFAR-10 training images${batchSize !== 256 ? ' (reference: 256)' : ''}`);
+      if (getProxy(proxy).needs.images === 'batch') notes.push(`batch ${batchSize} CIFAR-10 training images${batchSize !== 256 ? ' (reference: 256)' : ''}`);
       if (r.result.failed > 0) notes.push(`${r.result.failed} cells failed to score and are excluded`);
       entries.push(
         measuredEntry({ method: proxy, benchmark: 'nb101', dataset: 'cifar10', groundTruth, metric, published: published ?? null }, x, y, {

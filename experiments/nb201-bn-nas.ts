@@ -147,7 +147,7 @@ export function runAndSummarise(
         checkpoint: run.checkpointFile,
         snapshots: run.result.snapshots,
       },
-      labels: run.supernet.params.map(({ name, kind, edge }) => ({ name, kind, edge })),
+      labels: run.supernet.params.map(({ name, kind, label }) => ({ name, kind, edge: label })),
     };
   } finally {
     run.supernet.dispose();

@@ -120,10 +120,10 @@ export async function runFreeDartsExperiment(opts: FreeDartsExperimentOptions): 
   const rows: SearchRow[] = [];
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     for (const alphaInit of alphaInits) {
-      removals.forEach((removal, r) => {
+      for (const [r, removal] of removals.entries()) {
         const base = { seed, alphaInit, accuracy: truths.map(() => NaN) };
         try {
-          const result = runFreeDarts({ ...opts.search, seed, alphaInit, removal });
+          const result = await runFreeDarts({ ...opts.search, seed, alphaInit, removal });
           const add = (variant: string, cell: readonly string[], seconds: number, passes: number) => {
             const arch = formatNB201(nb201Cell(cell));
             rows.push({ ...base, variant, arch, ...accuracyOf(arch), seconds, passes, error: null });
@@ -140,7 +140,7 @@ export async function runFreeDartsExperiment(opts: FreeDartsExperimentOptions): 
           if (r === 0) rows.push({ ...failed, variant: variantName('one-shot') });
           log(`freedarts seed ${seed} alpha ${alphaInit} ${removal}: ${e.message}`);
         }
-      });
+      }
     }
   }
 

@@ -100,7 +100,7 @@ export async function run(ctx: ExperimentContext, opts: ZeroCostOptions = {}): P
   for (const ds of DATASETS) {
     const haveImages = existsSync(datasetDir(ctx.dataDir, ds.images));
     const truth = groundTruth(ctx.store, ds.truth);
-    const runnable = ZERO_COST_PROXIES.filter((p) => haveImages || !getProxy(p).needs.images);
+    const runnable = ZERO_COST_PROXIES.filter((p) => haveImages || getProxy(p).needs.images === 'none');
     if (!haveImages) {
       settingsLines.push(`- ${ds.images}: images not present in ${datasetDir(ctx.dataDir, ds.images)}; only the data-free proxies ran. To add them: ${DATASET_SOURCES[ds.images].whereToGetIt}.`);
     }
@@ -109,7 +109,7 @@ export async function run(ctx: ExperimentContext, opts: ZeroCostOptions = {}): P
       return {
         space: 'nb201',
         proxy,
-        settings: { ...p.defaults, ...(ctx.batchSize && p.needs.images ? { batchSize: ctx.batchSize } : {}) },
+        settings: { ...p.defaults, ...(ctx.batchSize && p.needs.images === 'batch' ? { batchSize: ctx.batchSize } : {}) },
         dataset: ds.images,
         batchSeed: ctx.batchSeed,
         initSeed: ctx.initSeed,
@@ -215,7 +215,7 @@ function entry(
 ): CorrelationEntry {
   const x = Float64Array.from(scored.cells, (c) => c.score);
   const notes = [`scores on ${ds.images} training images`, ...sampleNote(ctx)];
-  if (ctx.batchSize && getProxy(proxy).needs.images) notes.push(`batch ${ctx.batchSize}, not the reference 64`);
+  if (ctx.batchSize && getProxy(proxy).needs.images === 'batch') notes.push(`batch ${ctx.batchSize}, not the reference 64`);
   if (scored.failed > 0) notes.push(`${scored.failed} cells failed to score and are excluded`);
   if (ds.images === 'cifar10') notes.push("the paper's 'cifar10-valid test' = NB201 cifar10-valid ori-test");
   if (proxy === 'fisher') notes.push('an independent PyTorch run of the reference definition is also ~0.1 below the published value (bench/reference/fisher-space-torch.py; experiments/nb201-zero-cost.ts)');

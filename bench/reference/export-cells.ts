@@ -8,12 +8,13 @@
  * Measured 2026-11-23 on cells 1, 2000, 5000, 9000, 12000, 15000: fisher agrees to 4e-5..4e-4
  * relative on five, 5% on cell 12000; grad_norm to 3e-5..2e-3.
  */
-import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { initBackend } from '../../src/engine/backend.ts';
 import { buildNB201Network } from '../../src/models/nb201-network.ts';
 import { fisher } from '../../src/proxies/fisher.ts';
 import { gradNorm } from '../../src/proxies/grad-norm.ts';
+import { scoreNumber } from '../../src/proxies/context.ts';
+import { NETWORK_VARIANTS } from '../../src/proxies/variants.ts';
 import { selectBatch } from '../../src/datasets/batch.ts';
 import { loadImageSet } from '../../src/datasets/load.ts';
 import { cellFromIndex, archStringFromIndex } from '../../src/spaces/nb201-index.ts';
@@ -26,14 +27,14 @@ writeFileSync(`${out}/y.bin`, Buffer.from(batch.labels.buffer));
 const cells = cellArgs.map(Number);
 const manifest: unknown[] = [];
 for (const c of cells) {
-  const net = buildNB201Network(cellFromIndex(c).ops, { ...fisher.network(10), seed: 0 });
+  const net = buildNB201Network(cellFromIndex(c).ops, { ...NETWORK_VARIANTS[fisher.network].nb201(10), seed: 0 });
   const params = net.params.map((p) => {
     const file = `${out}/${c}-${p.name}.bin`;
     writeFileSync(file, Buffer.from((p.variable.dataSync() as Float32Array).slice().buffer));
     return { name: p.name, shape: p.variable.shape, file };
   });
-  const f = await fisher.score(net, batch, { batchSize: 64 }, tf);
-  const g = await gradNorm.score(net, batch, { batchSize: 64 }, tf);
+  const f = await scoreNumber(fisher, net, [batch]);
+  const g = await scoreNumber(gradNorm, net, [batch]);
   manifest.push({ cell: c, arch: archStringFromIndex(c), ops: cellFromIndex(c).ops, params, fisher: f, grad_norm: g });
   net.dispose();
 }

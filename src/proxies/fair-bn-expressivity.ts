@@ -23,12 +23,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PathForward } from '../supernet/supernet-space.ts';
 import { logAbsDet } from '../util/linalg.ts';
-import { naswotKernel } from './naswot.ts';
+import { reluCodeKernelTensor } from './context.ts';
 
 export function fairBnExpressivity<P>(supernet: PathForward<P>, path: P, x: tf.Tensor4D): number {
   const n = x.shape[0];
-  const K = naswotKernel(tf, (onReluInput) => {
+  const K = reluCodeKernelTensor((onReluInput) => {
     tf.dispose(supernet.apply(x, { training: true, path, onReluInput, updateRunningStats: false, releaseIntermediates: true }));
   }, n);
-  return logAbsDet(K, n);
+  const values = Float64Array.from(K.dataSync());
+  K.dispose();
+  return logAbsDet(values, n);
 }

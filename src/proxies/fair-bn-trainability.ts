@@ -31,11 +31,11 @@ import type { NetworkParam } from '../models/nb201-network.ts';
 import type { NB201Supernet } from '../supernet/nb201-supernet.ts';
 import type { PathForward } from '../supernet/supernet-space.ts';
 import { edgeIndex } from './bn-nas.ts';
-import { symmetricEigenvalues } from './zero-cost-linalg.ts';
+import { symmetricEigenvalues } from '../util/eigen.ts';
 
 /** The γ/β of the BNs inside the path's ops (what BN-only training updates on this path), NB201. */
 export function pathBnParams(supernet: NB201Supernet, path: readonly NB201Op[]): NetworkParam[] {
-  return supernet.params.filter((p) => (p.kind === 'bn-gamma' || p.kind === 'bn-beta') && p.edge !== undefined && path[edgeIndex(p.edge)] === p.edge.op);
+  return supernet.params.filter((p) => (p.kind === 'bn-gamma' || p.kind === 'bn-beta') && p.label !== undefined && path[edgeIndex(p.label)] === p.label.op);
 }
 
 export interface TrainabilityResult {

@@ -1,26 +1,22 @@
 /**
- * params: the network's trainable parameter count in millions, NB201's official `params`
- * (the 'standard' network, BN affine everywhere; see models/nb201-cost.ts). A cheap baseline of
- * the zero-cost paper (its NB201 params/flops come from the benchmark's cost info). Data-free.
+ * params: the trainable parameters (in millions) of the cell's network at the benchmark's own
+ * sizes (variant 'standard'), the benchmarks' `params` convention (NB201: PyTorch's count / 1e6;
+ * NB101: TF's trainable_parameters / 1e6), read off the network description (src/graph/cost.ts).
+ * A baseline of the zero-cost and NBSZ papers.
  */
-import { nb101Cost } from '../models/nb101-cost.ts';
-import { nb201Cost } from '../models/nb201-cost.ts';
-import { isNB101Network } from './zero-cost-stages.ts';
-import type { ProxyDescriptor, ProxySettings } from './types.ts';
+import { graphParams } from '../graph/cost.ts';
+import type { ProxyDefinition, ProxySettings } from './types.ts';
 
-export const params: ProxyDescriptor<ProxySettings> = {
+export const params: ProxyDefinition<ProxySettings> = {
   name: 'params',
-  description: "params: trainable parameters (M) of the NB201 network, the benchmark's `params` convention",
-  needs: { images: false, labels: false, gradients: false },
-  defaults: { batchSize: 1 },
-  network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard' }),
+  description: "params: trainable parameters (M) of the cell's network, the benchmark's `params` convention",
+  reference: 'the benchmarks\' own counts: NB201 xautodl count_parameters_in_MB (1e6), NB101 trainable_parameters',
+  version: 2,
   spaces: ['nb201', 'nb101'],
-  score(network) {
-    if (isNB101Network(network)) {
-      const { stemChannels, numStacks, cellsPerStack, numClasses } = network.options;
-      return nb101Cost(network.spec, { stemChannels, numStacks, cellsPerStack, numClasses }).params / 1e6;
-    }
-    const { C, N, numClasses, bn, fair } = network.options;
-    return nb201Cost(network.cell, { C, N, numClasses, bn, fair }).paramsM;
+  network: 'standard',
+  needs: { images: 'none', labels: false, gradients: 'none' },
+  defaults: { batchSize: 1 },
+  async score(ctx) {
+    return graphParams(ctx.network.graph) / 1e6;
   },
 };

@@ -1,25 +1,26 @@
 /**
- * SNIP (Lee et al., ICLR 2019) as the zero-cost reference computes it (SamsungLabs/zero-cost-nas,
- * measures/snip.py): the gradient of the loss w.r.t. a multiplicative mask of ones on every conv
- * and linear weight, in absolute value, i.e. Σ |∂L/∂w · w| over those weights; L the mean
- * cross-entropy of one batch (64 for NB201), train mode, cell BN without affine/running stats.
+ * SNIP (Lee et al., ICLR 2019) as the zero-cost reference computes it: the gradient of the loss
+ * w.r.t. a multiplicative mask of ones on every conv and linear weight, in absolute value, i.e.
+ * Σ |∂L/∂w · w| over those weights; L the mean cross-entropy of one batch (64), train mode, the
+ * zero-cost reference's variant.
  */
-import type { ProxyDescriptor, ProxySettings } from './types.ts';
-import { lossGradients, saliencyWeights } from './zero-cost-forward.ts';
+import type { ProxyDefinition, ProxySettings } from './types.ts';
+import { ZERO_COST_PASS } from './zero-cost-pass.ts';
 
-export const snip: ProxyDescriptor<ProxySettings> = {
+export const snip: ProxyDefinition<ProxySettings> = {
   name: 'snip',
-  description: 'snip: Σ |∂L/∂w · w| over conv/linear weights (Lee et al. 2019, as in SamsungLabs/zero-cost-nas)',
+  description: 'snip: Σ |∂L/∂w · w| over conv/linear weights (Lee et al. 2019)',
+  reference: 'SamsungLabs/zero-cost-nas foresight/pruners/measures/snip.py',
+  version: 2,
   spaces: ['nb201', 'nb101'],
-  needs: { images: true, labels: true, gradients: true },
+  network: 'zero-cost',
+  needs: { images: 'batch', labels: true, gradients: 'first' },
   defaults: { batchSize: 64 },
-  network: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'no-affine' }),
-  score(network, batch, _settings, engine) {
-    if (!batch) throw new Error('snip needs a batch of images');
-    const { weights } = lossGradients(engine, network, batch);
+  async score(ctx) {
+    const { weights } = await ctx.grads(ZERO_COST_PASS);
     let total = 0;
-    for (const p of saliencyWeights(network)) {
-      const w = p.variable.dataSync();
+    for (const p of ctx.saliencyWeights) {
+      const w = await ctx.network.values(p.name);
       const g = weights.get(p.name)!;
       for (let i = 0; i < g.length; i++) total += Math.abs(w[i]! * g[i]!);
     }

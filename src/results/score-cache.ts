@@ -72,6 +72,8 @@ export interface ScoreInput {
   seconds: number;
   /** The error message, for status 'error'. */
   error?: string;
+  /** Named parts of the score (proxies that report parts, e.g. TE-NAS, AZ-NAS); non-finite values allowed. */
+  parts?: Record<string, number>;
 }
 
 export interface CachedScore extends ScoreInput {
@@ -290,6 +292,7 @@ function encodeRecord(e: CachedScore): string {
   const score: StoredScore = e.score === null || Number.isFinite(e.score) ? e.score : (String(e.score) as StoredScore);
   const rec: Record<string, unknown> = { cell: e.cell, status: e.status, score, seconds: e.seconds };
   if (e.error !== undefined) rec.error = e.error;
+  if (e.parts !== undefined) rec.parts = Object.fromEntries(Object.entries(e.parts).map(([k, v]) => [k, Number.isFinite(v) ? v : String(v)]));
   return JSON.stringify(rec) + '\n';
 }
 
@@ -309,10 +312,22 @@ function decodeRecord(line: string, file: string, row: number): CachedScore {
       status: rec.status as ScoreStatus,
       seconds: rec.seconds as number,
       ...(rec.error !== undefined ? { error: rec.error as string } : {}),
+      ...(rec.parts !== undefined ? { parts: decodeParts(rec.parts) } : {}),
     });
   } catch (err) {
     throw new DataError(`bad score cache record: ${(err as Error).message}`, { file, row });
   }
+}
+
+function decodeParts(raw: unknown): Record<string, number> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError('parts must be an object');
+  return Object.fromEntries(
+    Object.entries(raw as Record<string, unknown>).map(([k, v]) => {
+      const x = v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v;
+      if (typeof x !== 'number') throw new TypeError(`part '${k}' must be a number, got ${JSON.stringify(v)}`);
+      return [k, x];
+    }),
+  );
 }
 
 /** Check that status and score agree; returns a clean copy. */
@@ -344,6 +359,10 @@ function validated(cell: string, r: ScoreInput): CachedScore {
   if (r.error !== undefined && typeof r.error !== 'string') throw new TypeError(`cell ${cell}: error must be a string`);
   const out: CachedScore = { cell, score: s, status: r.status, seconds: r.seconds };
   if (r.error !== undefined) out.error = r.error;
+  if (r.parts !== undefined) {
+    for (const [k, v] of Object.entries(r.parts)) if (typeof v !== 'number') throw new TypeError(`cell ${cell}: part '${k}' must be a number`);
+    out.parts = { ...r.parts };
+  }
   return out;
 }
 

@@ -15,8 +15,13 @@ import { runPool } from '../engine/worker-pool.ts';
 import { getProxy } from '../proxies/registry.ts';
 import { openScoreCache, scoreStatus, type CachedScore } from '../results/score-cache.ts';
 import { createProgress } from '../util/progress.ts';
+import { TFJS_EXECUTOR_VERSION } from '../executors/tfjs-forward.ts';
+import { NB101_GRAPH_VERSION } from '../models/nb101-graph.ts';
+import { NB201_GRAPH_VERSION } from '../models/nb201-graph.ts';
+import { variantOptions } from '../proxies/variants.ts';
+import type { ScoreCacheKey } from '../results/score-cache.ts';
 import { batchId, decodeScore, type ScoreJob, type ScoreTask, type ScoreTaskResult, type WorkerSetup } from './score-job.ts';
-import { NB101_CPU_STEM_CHANNELS, NUM_CLASSES } from './score-one.ts';
+import { IMAGE_SIZE, NB101_CPU_STEM_CHANNELS, NUM_CLASSES } from './score-one.ts';
 
 /** NB201 cells by index, as score tasks. */
 export function nb201Tasks(indices: readonly number[]): ScoreTask[] {
@@ -41,6 +46,8 @@ export interface ScoredCell {
   key: string;
   /** NaN/Infinity for non-finite scores; NaN also for cells that failed (status 'error'). */
   score: number;
+  /** The score's named parts, for proxies that report them. */
+  parts?: Record<string, number>;
   status: CachedScore['status'];
   seconds: number;
   error?: string;
@@ -80,22 +87,7 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
   if (new Set(jobs.map((j) => j.proxy)).size !== jobs.length) throw new RangeError('scoreProxies: a proxy is listed twice');
   // The parent resolves the backend so that the cache key names the backend actually used.
   const backend = await initBackend(options.backend);
-  const caches = jobs.map((job) => {
-    const proxy = getProxy(job.proxy);
-    return openScoreCache(options.cacheDir, {
-      space: job.space,
-      proxy: job.proxy,
-      config: {
-        settings: job.settings,
-        network: proxy.network(NUM_CLASSES[job.dataset]),
-        dataset: job.dataset,
-        ...(job.space === 'nb101' ? { nb101StemChannels: job.nb101StemChannels ?? NB101_CPU_STEM_CHANNELS } : {}),
-      },
-      batch: batchId(job, proxy.needs.images),
-      seed: job.initSeed,
-      backend: backend.name,
-    });
-  });
+  const caches = jobs.map((job) => openScoreCache(options.cacheDir, scoreCacheKeyOf(job, backend)));
   const unique = [...new Map(options.cells.map((t) => [t.key, t])).values()];
   const todo: ScoreTask[] = [];
   for (const t of unique) {
@@ -111,7 +103,7 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
   try {
     if (todo.length > 0) {
       const progress = createProgress(options.label ?? `${jobs.map((j) => j.proxy).join('+')} on ${first.space}`, todo.length);
-      const setup: WorkerSetup = { jobs: [...jobs] };
+      const setup: WorkerSetup = { jobs: [...jobs], onnx: false };
       await runPool<ScoreTask, ScoreTaskResult>({
         workerModule: WORKER_MODULE,
         tasks: todo,
@@ -126,7 +118,8 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
               failed[indexOf.get(name)!]!++;
             } else {
               const score = decodeScore(outcome.score);
-              cache.put(task.key, { score, status: scoreStatus(score), seconds: outcome.seconds });
+              const parts = outcome.parts ? Object.fromEntries(Object.entries(outcome.parts).map(([k, v]) => [k, decodeScore(v)])) : undefined;
+              cache.put(task.key, { score, status: scoreStatus(score), seconds: outcome.seconds, ...(parts ? { parts } : {}) });
             }
           }
           progress.tick();
@@ -146,7 +139,7 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
       const cache = caches[i]!;
       const cells = unique.map((t): ScoredCell => {
         const c = cache.get(t.key)!;
-        return { key: t.key, score: c.score ?? NaN, status: c.status, seconds: c.seconds, ...(c.error ? { error: c.error } : {}) };
+        return { key: t.key, score: c.score ?? NaN, status: c.status, seconds: c.seconds, ...(c.parts ? { parts: c.parts } : {}), ...(c.error ? { error: c.error } : {}) };
       });
       const computed = todo.filter((t) => !t.proxies || t.proxies.includes(job.proxy)).length;
       return { cells, backend, computed, failed: failed[i]!, wallSeconds, cacheFile: cache.file };
@@ -154,4 +147,47 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
   } finally {
     for (const c of caches) c.close();
   }
+}
+
+/**
+ * The backend as the cache records it: name, version and, for the native backend, which build
+ * (tfjs-node's CPU build and tfjs-node-gpu compute differently).
+ */
+export function backendIdentity(backend: BackendInfo): string {
+  return backend.name === 'tensorflow' ? `tensorflow@${backend.version} (${backend.detail})` : `${backend.name}@${backend.version}`;
+}
+
+/**
+ * Everything that can change a proxy's score, as the score cache key: the proxy's settings and
+ * needs, the network variant resolved for the job's space (NB101's stem, BN and initialisation;
+ * never an NB201 variant for an NB101 job), the image size data-free proxies feed, the versions of
+ * the proxy, of the space's network description and of the executors, the seeds, the batch and
+ * the backend with its version. Two configurations that can give different scores never share
+ * an entry; a changed implementation (a bumped version) never reuses the old one's scores.
+ */
+export function scoreCacheKeyOf(job: ScoreJob, backend: BackendInfo): ScoreCacheKey {
+  const proxy = getProxy(job.proxy);
+  const numClasses = NUM_CLASSES[job.dataset];
+  const stem = job.nb101StemChannels ?? NB101_CPU_STEM_CHANNELS;
+  const network = variantOptions(job.space, { variant: proxy.network, numClasses, nb101StemChannels: stem, ...(job.initScheme ? { initScheme: job.initScheme } : {}) });
+  const images = proxy.needs.images === 'batch';
+  return {
+    space: job.space,
+    proxy: job.proxy,
+    config: {
+      settings: job.settings,
+      needs: proxy.needs,
+      network: { variant: proxy.network, ...network },
+      dataset: job.dataset,
+      ...(images ? {} : { imageSize: IMAGE_SIZE[job.dataset] }),
+      code: {
+        proxy: proxy.version,
+        graph: job.space === 'nb201' ? NB201_GRAPH_VERSION : NB101_GRAPH_VERSION,
+        tfjsExecutor: TFJS_EXECUTOR_VERSION,
+      },
+    },
+    batch: batchId(job, images, proxy.needs.batches ?? 1),
+    seed: job.initSeed,
+    backend: backendIdentity(backend),
+  };
 }

@@ -1,12 +1,15 @@
 /**
- * A scoring job: which proxy, on which cells, with which images, seeds and backend. The same
- * description keys the score cache, so two runs share cached scores exactly when they would
- * compute the same numbers.
+ * A scoring job: which proxy, on which cells, with which images, seeds and engine. The same
+ * description keys the score cache (scoreCacheKeyOf in score-cells.ts), so two runs share cached
+ * scores exactly when they would compute the same numbers.
  */
 import type { DatasetName } from '../datasets/types.ts';
-import type { BackendName } from '../engine/backend.ts';
+import type { InitScheme } from '../models/init.ts';
 import type { ProxySettings } from '../proxies/types.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
+
+/** Which executor serves forward-only and first-order work: ONNX Runtime where available ('auto'), or always tfjs. */
+export type ExecutorChoice = 'auto' | 'tfjs' | 'onnx';
 
 export interface ScoreJob {
   space: 'nb201' | 'nb101';
@@ -14,12 +17,14 @@ export interface ScoreJob {
   nb101StemChannels?: number;
   proxy: string;
   settings: ProxySettings;
-  /** Images the proxy sees (ignored by data-free proxies). */
+  /** Images the proxy sees (data-free proxies: the dataset still sets classes and image size). */
   dataset: DatasetName;
   /** Seed of the image batch selection (src/datasets/batch.ts). */
   batchSeed: number;
   /** Seed of the network weights (src/models/init.ts). */
   initSeed: number;
+  /** Overrides the proxy's network variant's initialisation (src/proxies/variants.ts). */
+  initScheme?: InitScheme;
   /** The data directory (DATA). */
   dataDir: string;
 }
@@ -27,10 +32,12 @@ export interface ScoreJob {
 /**
  * What a worker gets once, at start-up: one job per proxy, all on the same space, images and
  * seeds (experiments that score several proxies per cell send them together, so each cell's
- * network is built once per variant and proxies can share a gradient pass).
+ * network is built once per variant and proxies share passes), and the engine the parent chose.
  */
 export interface WorkerSetup {
   jobs: ScoreJob[];
+  /** Whether the worker uses the ONNX Runtime executor where it supports the work. */
+  onnx: boolean;
 }
 
 /**
@@ -47,16 +54,22 @@ export interface ScoreTask {
 /** JSON cannot carry NaN or Infinity, so non-finite scores travel as strings. */
 export type EncodedScore = number | 'NaN' | 'Infinity' | '-Infinity';
 
-/** One proxy's outcome on one cell: a score (possibly non-finite) or the error it threw. */
-export type ProxyOutcome = { score: EncodedScore; seconds: number } | { error: string; seconds: number };
+/** One proxy's outcome on one cell: a score (possibly non-finite, with parts) or the error it threw. */
+export type ProxyOutcome = { score: EncodedScore; parts?: Record<string, EncodedScore>; seconds: number } | { error: string; seconds: number };
 
 /** A cell's outcomes by proxy name. */
 export interface ScoreTaskResult {
   outcomes: Record<string, ProxyOutcome>;
 }
 
-export function batchId(job: ScoreJob, needsImages: boolean): string {
-  return needsImages ? `${job.dataset}-train-b${job.settings.batchSize}-s${job.batchSeed}${job.settings.augment ? '-aug' : ''}` : 'data-free';
+/** Deterministic seed of initialisation i > 0 of a job with seed `initSeed` (i = 0 is the seed itself). */
+export function initSeedOf(initSeed: number, i: number): number {
+  return i === 0 ? initSeed : initSeed * 1009 + 7919 * i;
+}
+
+export function batchId(job: ScoreJob, needsImages: boolean, batches = 1): string {
+  if (!needsImages) return 'data-free';
+  return `${job.dataset}-train-b${job.settings.batchSize}${batches > 1 ? `x${batches}` : ''}-s${job.batchSeed}${job.settings.augment ? '-aug' : ''}`;
 }
 
 export function decodeScore(s: EncodedScore): number {
@@ -67,5 +80,3 @@ export function encodeScore(x: number): EncodedScore {
   if (Number.isFinite(x)) return x;
   return String(x) as 'NaN' | 'Infinity' | '-Infinity';
 }
-
-export type RequestedBackend = BackendName | undefined;

@@ -1,94 +1,34 @@
 /**
- * Scores one cell in this process: build the proxy's network variant from the cell, run the
- * proxy, free the tensors. Shared by the worker processes and by single-process runs/tests.
+ * Scores one cell in this process: build the proxies' network variants from the cell, run the
+ * proxies on their contexts, free the tensors. Shared by the worker processes and by
+ * single-process runs and tests.
  */
-import * as tf from '@tensorflow/tfjs';
 import { augmentBatch } from '../datasets/augment.ts';
-import { selectBatch } from '../datasets/batch.ts';
+import { normalizeBatch } from '../datasets/normalize.ts';
+import { selectIndices } from '../datasets/batch.ts';
 import { loadImageSet } from '../datasets/load.ts';
 import type { DatasetName, ImageBatch } from '../datasets/types.ts';
+import type { InitScheme } from '../models/init.ts';
+import { CellSession, type FastExecutor } from '../proxies/context.ts';
 import { getProxy } from '../proxies/registry.ts';
-import { decodeScore, encodeScore, type ProxyOutcome, type ScoreJob, type ScoreTask } from './score-job.ts';
-import { buildNB101Network } from '../models/nb101-network.ts';
-import type { CellNetwork } from '../models/network.ts';
-import { buildNB201Network, type Network } from '../models/nb201-network.ts';
-import { DataError } from '../util/errors.ts';
-import type { ProxyDescriptor, ProxySettings } from '../proxies/types.ts';
+import type { ProxyDefinition, ProxySettings } from '../proxies/types.ts';
+import { buildVariant, variantOptions, type CellRef } from '../proxies/variants.ts';
 import { cellFromIndex } from '../spaces/nb201-index.ts';
+import { DataError } from '../util/errors.ts';
+import { encodeScore, initSeedOf, type ProxyOutcome, type ScoreJob, type ScoreTask } from './score-job.ts';
 
 export interface ScoreContext {
-  proxy: ProxyDescriptor<ProxySettings>;
+  proxy: ProxyDefinition<ProxySettings>;
   settings: ProxySettings;
-  batch: ImageBatch | null;
+  /** needs.batches batches (empty for data-free proxies). */
+  batches: readonly ImageBatch[];
   numClasses: number;
+  imageSize: { height: number; width: number };
   initSeed: number;
+  initScheme?: InitScheme;
   nb101StemChannels: number;
-}
-
-/** Builds the cell's network in the variant the proxy scores (NB201 from the index, NB101 from the spec). */
-function buildFor(task: ScoreTask, ctx: ScoreContext): CellNetwork {
-  if (task.nb101 && !(ctx.proxy.spaces ?? ['nb201']).includes('nb101')) {
-    throw new DataError(`proxy '${ctx.proxy.name}' does not support NB101 networks yet`);
-  }
-  const variant = ctx.proxy.network(ctx.numClasses);
-  return task.nb101
-    ? buildNB101Network(task.nb101, { stemChannels: ctx.nb101StemChannels, numClasses: variant.numClasses, seed: ctx.initSeed, ...ctx.proxy.nb101Network })
-    : buildNB201Network(cellFromIndex(Number(task.key)).ops, { ...variant, seed: ctx.initSeed });
-}
-
-/** Scores one cell with one proxy (scoreCellWith for one context); a proxy error is thrown. */
-export async function scoreCell(task: ScoreTask, ctx: ScoreContext): Promise<{ score: number; seconds: number }> {
-  const outcome = (await scoreCellWith(task, [ctx]))[ctx.proxy.name]!;
-  if ('error' in outcome) throw new DataError(outcome.error);
-  return { score: decodeScore(outcome.score), seconds: outcome.seconds };
-}
-
-/** What makes two proxies' networks identical: the space, the variant and the seed. */
-function networkKey(task: ScoreTask, ctx: ScoreContext): string {
-  const space = task.nb101 ? ['nb101', ctx.nb101StemChannels, ctx.proxy.nb101Network ?? {}] : ['nb201'];
-  return JSON.stringify([...space, ctx.proxy.network(ctx.numClasses), ctx.initSeed]);
-}
-
-/**
- * Scores one cell with several proxies. Proxies whose networks are identical (same variant and
- * seed) score the same network object, built once, so those that can share work do (grad_norm,
- * snip and fisher share one gradient pass, see zero-cost-forward.ts); a proxy's seconds are its
- * own call's, so the first proxy of a sharing group carries the shared pass. A proxy that throws
- * gets an error outcome; the others still run.
- */
-export async function scoreCellWith(task: ScoreTask, contexts: readonly ScoreContext[]): Promise<Record<string, ProxyOutcome>> {
-  const outcomes: Record<string, ProxyOutcome> = {};
-  const groups = new Map<string, ScoreContext[]>();
-  for (const ctx of contexts) {
-    const key = networkKey(task, ctx);
-    groups.set(key, [...(groups.get(key) ?? []), ctx]);
-  }
-  for (const group of groups.values()) {
-    let net: CellNetwork | undefined;
-    const buildStarted = performance.now();
-    try {
-      net = buildFor(task, group[0]!);
-    } catch (e) {
-      for (const ctx of group) outcomes[ctx.proxy.name] = { error: (e as Error).message, seconds: 0 };
-      continue;
-    }
-    let buildSeconds = (performance.now() - buildStarted) / 1000;
-    try {
-      for (const ctx of group) {
-        const started = performance.now();
-        try {
-          const score = await ctx.proxy.score(net as Network, ctx.batch, ctx.settings, tf);
-          outcomes[ctx.proxy.name] = { score: encodeScore(score), seconds: buildSeconds + (performance.now() - started) / 1000 };
-        } catch (e) {
-          outcomes[ctx.proxy.name] = { error: (e as Error).message, seconds: (performance.now() - started) / 1000 };
-        }
-        buildSeconds = 0;
-      }
-    } finally {
-      net.dispose();
-    }
-  }
-  return outcomes;
+  /** ONNX Runtime (or another fast executor), when the job uses one. */
+  fast?: FastExecutor;
 }
 
 /**
@@ -100,31 +40,138 @@ export const NB101_CPU_STEM_CHANNELS = 16;
 /** Classes of each dataset: the proxy's network needs it even when it reads no images. */
 export const NUM_CLASSES: Readonly<Record<DatasetName, number>> = { cifar10: 10, cifar100: 100, 'ImageNet16-120': 120 };
 
-// One batch object per (data, size, seed) in this process: proxies that share a network and a
-// batch share their memoised gradient pass (keyed by the batch object).
-const batches = new Map<string, ImageBatch>();
+/** Image size of each dataset: what data-free proxies feed (the reference takes it from the data). */
+export const IMAGE_SIZE: Readonly<Record<DatasetName, number>> = { cifar10: 32, cifar100: 32, 'ImageNet16-120': 16 };
 
-function sharedBatch(job: ScoreJob): ImageBatch {
-  const key = JSON.stringify([job.dataDir, job.dataset, job.settings.batchSize, job.batchSeed, job.settings.augment === true]);
-  let batch = batches.get(key);
-  if (!batch) {
-    batch = selectBatch(loadImageSet(job.dataDir, job.dataset, 'train'), job.settings.batchSize, job.batchSeed);
-    if (job.settings.augment) batch = augmentBatch(batch, job.batchSeed);
-    batches.set(key, batch);
-  }
-  return batch;
+function cellOf(task: ScoreTask): CellRef {
+  return task.nb101 ? { space: 'nb101', spec: task.nb101 } : { space: 'nb201', ops: cellFromIndex(Number(task.key)).ops };
 }
 
-/** Everything a worker needs for the job, prepared once: the proxy and its image batch. */
-export function contextFor(job: ScoreJob): ScoreContext {
+// Batch objects are shared per process (trainingBatches), so identity says "the same images".
+const batchIds = new WeakMap<ImageBatch, number>();
+function batchIdentity(b: ImageBatch): number {
+  let id = batchIds.get(b);
+  if (id === undefined) {
+    id = nextBatchId++;
+    batchIds.set(b, id);
+  }
+  return id;
+}
+let nextBatchId = 0;
+
+/** What makes two proxies' networks and inputs identical: variant, seeds, initialisation, batches. */
+function sessionKey(space: string, ctx: ScoreContext): string {
+  const variant = variantOptions(space as 'nb201' | 'nb101', { variant: ctx.proxy.network, numClasses: ctx.numClasses, nb101StemChannels: ctx.nb101StemChannels, ...(ctx.initScheme ? { initScheme: ctx.initScheme } : {}) });
+  return JSON.stringify([space, ctx.proxy.network, variant, ctx.initSeed, ctx.batches.map(batchIdentity), ctx.imageSize, ctx.fast?.identity ?? null]);
+}
+
+/**
+ * Scores one cell with several proxies. Proxies whose networks and batches are identical share
+ * one CellSession (networks built once, passes memoised: grad_norm, snip and fisher share one
+ * gradient pass); a proxy's seconds are its own call's, so the first proxy of a sharing group
+ * carries the shared pass. A proxy that throws gets an error outcome; the others still run.
+ */
+export async function scoreCellWith(task: ScoreTask, contexts: readonly ScoreContext[]): Promise<Record<string, ProxyOutcome>> {
+  const cell = cellOf(task);
+  const outcomes: Record<string, ProxyOutcome> = {};
+  const groups = new Map<string, ScoreContext[]>();
+  for (const ctx of contexts) {
+    if (!ctx.proxy.spaces.includes(cell.space)) {
+      outcomes[ctx.proxy.name] = { error: `proxy '${ctx.proxy.name}' is not defined on ${cell.space} (defined on: ${ctx.proxy.spaces.join(', ')})`, seconds: 0 };
+      continue;
+    }
+    const key = sessionKey(cell.space, ctx);
+    groups.set(key, [...(groups.get(key) ?? []), ctx]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const session = new CellSession(
+      cell.space,
+      (i) =>
+        buildVariant(cell, {
+          variant: first.proxy.network,
+          numClasses: first.numClasses,
+          seed: initSeedOf(first.initSeed, i),
+          nb101StemChannels: first.nb101StemChannels,
+          ...(first.initScheme ? { initScheme: first.initScheme } : {}),
+        }),
+      first.batches,
+      first.numClasses,
+      first.imageSize,
+      first.fast,
+    );
+    try {
+      for (const ctx of group) {
+        const started = performance.now();
+        try {
+          const result = await ctx.proxy.score(session.contextFor(ctx.settings));
+          const seconds = (performance.now() - started) / 1000;
+          outcomes[ctx.proxy.name] =
+            typeof result === 'number'
+              ? { score: encodeScore(result), seconds }
+              : { score: encodeScore(result.score), parts: Object.fromEntries(Object.entries(result.parts).map(([k, v]) => [k, encodeScore(v)])), seconds };
+        } catch (e) {
+          outcomes[ctx.proxy.name] = { error: (e as Error).message, seconds: (performance.now() - started) / 1000 };
+        }
+      }
+    } finally {
+      session.dispose();
+    }
+  }
+  return outcomes;
+}
+
+/** Scores one cell with one proxy (scoreCellWith for one context); a proxy error is thrown. */
+export async function scoreCell(task: ScoreTask, ctx: ScoreContext): Promise<{ score: number; parts?: Record<string, number>; seconds: number }> {
+  const outcome = (await scoreCellWith(task, [ctx]))[ctx.proxy.name]!;
+  if ('error' in outcome) throw new DataError(outcome.error);
+  const parts = outcome.parts ? Object.fromEntries(Object.entries(outcome.parts).map(([k, v]) => [k, Number(v)])) : undefined;
+  return { score: Number(outcome.score), ...(parts ? { parts } : {}), seconds: outcome.seconds };
+}
+
+// One set of batches per (data, size, count, seed, augment) in this process: proxies that share
+// a network and batches share their memoised passes (the session key compares batch indices).
+const batchCache = new Map<string, ImageBatch[]>();
+
+/**
+ * `count` disjoint batches of `size` training images: the first size·count entries of the seeded
+ * shuffle (src/datasets/batch.ts), cut in order. Batch 0 is exactly selectBatch(size, seed): a
+ * partial Fisher-Yates shuffle's first entries do not depend on how far it runs.
+ */
+export function trainingBatches(dataDir: string, dataset: DatasetName, size: number, count: number, seed: number, augment: boolean): ImageBatch[] {
+  const key = JSON.stringify([dataDir, dataset, size, count, seed, augment]);
+  let batches = batchCache.get(key);
+  if (!batches) {
+    const set = loadImageSet(dataDir, dataset, 'train');
+    if (size * count > set.size) {
+      throw new DataError(`cannot select ${count} batches of ${size} distinct images from the ${dataset} training set of ${set.size} images (${set.files.join(', ')})`);
+    }
+    const order = selectIndices(set.size, size * count, seed);
+    batches = Array.from({ length: count }, (_, i) => {
+      const b = normalizeBatch(set, order.slice(i * size, (i + 1) * size));
+      // batch i > 0 is augmented with its own stream (seed·1000 + i), batch 0 as before
+      return augment ? augmentBatch(b, i === 0 ? seed : seed * 1000 + i) : b;
+    });
+    batchCache.set(key, batches);
+  }
+  return batches;
+}
+
+/** Everything a worker needs for the job, prepared once: the proxy and its image batches. */
+export function contextFor(job: ScoreJob, fast?: FastExecutor): ScoreContext {
   const proxy = getProxy(job.proxy);
-  const batch = proxy.needs.images ? sharedBatch(job) : null;
+  const count = proxy.needs.batches ?? 1;
+  const batches = proxy.needs.images === 'batch' ? trainingBatches(job.dataDir, job.dataset, job.settings.batchSize, count, job.batchSeed, job.settings.augment === true) : [];
+  const size = IMAGE_SIZE[job.dataset];
   return {
     proxy,
     settings: job.settings,
-    batch,
+    batches,
     numClasses: NUM_CLASSES[job.dataset],
+    imageSize: batches[0] ? { height: batches[0].height, width: batches[0].width } : { height: size, width: size },
     initSeed: job.initSeed,
+    ...(job.initScheme ? { initScheme: job.initScheme } : {}),
     nb101StemChannels: job.nb101StemChannels ?? NB101_CPU_STEM_CHANNELS,
+    ...(fast ? { fast } : {}),
   };
 }

@@ -18,5 +18,5 @@ serveTasks<ScoreTask, ScoreTaskResult, ScoreContext[]>(
     }
     return { outcomes };
   },
-  { setup: (data) => (data as WorkerSetup).jobs.map(contextFor) },
+  { setup: (data) => (data as WorkerSetup).jobs.map((job) => contextFor(job)) },
 );

@@ -181,19 +181,19 @@ export function opsToRemove(logZeros: number[][], active: OpMask, removal: Remov
  * Returns the cell (each edge's survivor) and one step per pass; the first step's scores are the
  * one-shot search's.
  */
-export function iterativeZerosSearch(
+export async function iterativeZerosSearch(
   scorer: ZerosScorer,
   alpha: tf.Tensor2D,
   candidates: OpMask,
   removal: RemovalMode,
-): { cell: NB201Op[]; steps: SearchStep[] } {
+): Promise<{ cell: NB201Op[]; steps: SearchStep[] }> {
   const active = candidates.map((row) => [...row]);
   NB201_EDGES.forEach((_, e) => {
     if (candidatesOf(active, e).length === 0) throw new RangeError(`edge ${e} has no candidate op`);
   });
   const steps: SearchStep[] = [];
   while (NB201_EDGES.some((_, e) => candidatesOf(active, e).length > 1)) {
-    const { logZeros } = scorer.score(alpha, active);
+    const { logZeros } = await scorer.score(alpha, active);
     checkNotDegenerate(logZeros, active);
     const removed = opsToRemove(logZeros, active, removal);
     for (const { edge, op } of removed) active[edge]![op] = false;
@@ -213,7 +213,7 @@ function resolve(opts: FreeDartsOptions): Required<FreeDartsOptions> {
  * Builds the supernet for `opts.seed`, runs the iterative search and reads the one-shot choice
  * off its first pass. Wall times count the supernet's construction (weight init) and the passes.
  */
-export function runFreeDarts(opts: FreeDartsOptions): FreeDartsResult {
+export async function runFreeDarts(opts: FreeDartsOptions): Promise<FreeDartsResult> {
   const options = resolve(opts);
   const { seed, C, N, numClasses, bn, inputSize } = options;
   const started = performance.now();
@@ -228,14 +228,14 @@ export function runFreeDarts(opts: FreeDartsOptions): FreeDartsResult {
     const passTimes: number[] = [];
     const timed: ZerosScorer = {
       ...scorer,
-      score: (a, active) => {
+      score: async (a, active) => {
         const t0 = performance.now();
-        const pass = scorer!.score(a, active);
+        const pass = await scorer!.score(a, active);
         passTimes.push((performance.now() - t0) / 1000);
         return pass;
       },
     };
-    const { cell, steps } = iterativeZerosSearch(timed, alpha, candidates, options.removal);
+    const { cell, steps } = await iterativeZerosSearch(timed, alpha, candidates, options.removal);
     const total = setupSeconds + passTimes.reduce((s, t) => s + t, 0);
     return {
       iterative: { cell, steps, passes: steps.length, seconds: total },

@@ -4,7 +4,7 @@
  *   R(alpha) = Σ logits of the supernet with every parameter replaced by |w|, on one all-ones input,
  *   ZEROS[e][o] = |alpha[e][o] · ∂R/∂alpha[e][o]|.
  *
- * Computed with the log-scaled mixed forward (src/supernet/scaled-mixed-forward.ts): the |w|
+ * Computed with the log-scaled executor (src/executors/tfjs-scaled.ts) on the supernet's mixed graph: the |w|
  * network's activations grow by orders of magnitude per cell and overflow float32 in the full
  * NB201 supernet (the public notebook's NaN gradients). We return ln ZEROS = ln|alpha · ∂g/∂alpha|
  * + logScale, exact to float32 relative precision, and -Infinity where ZEROS is 0 (`none`, whose
@@ -16,8 +16,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { NB201_EDGES, NB201_OPS } from '../models/nb201-cell.ts';
+import { measureScales, runScaled, type ScaleFactors } from '../executors/tfjs-scaled.ts';
+import { NB201_ALPHA } from '../models/nb201-graph.ts';
 import type { NB201Supernet, OpMask } from '../supernet/nb201-supernet.ts';
-import { supernetMixedForward } from '../supernet/scaled-mixed-forward.ts';
 
 /** A ZEROS pass that cannot give usable scores: non-finite values, or an edge nothing depends on. */
 export class SensitivityError extends RangeError {
@@ -47,9 +48,9 @@ export interface ZerosPass {
 
 export interface ZerosScorer {
   /** One forward + backward pass: ZEROS of every op at `alpha` with the ops of `active` in the mix. */
-  score(alpha: tf.Tensor2D, active: OpMask): ZerosPass;
+  score(alpha: tf.Tensor2D, active: OpMask): Promise<ZerosPass>;
   /** R itself (float64, may overflow to ±Infinity), for checks against finite differences. */
-  objective(alpha: tf.Tensor2D, active: OpMask): number;
+  objective(alpha: tf.Tensor2D, active: OpMask): Promise<number>;
   dispose(): void;
 }
 
@@ -66,24 +67,35 @@ export function createZerosScorer(supernet: NB201Supernet, opts: ZerosScorerOpti
   };
   const x = tf.ones([1, size, size, 3]) as tf.Tensor4D;
 
-  /** g = R / exp(logScale) as a scalar tensor, and logScale. */
-  const run = (alpha: tf.Tensor2D, active: OpMask): { g: tf.Scalar; logScale: number } => {
-    const out = supernetMixedForward(supernet, x, param, { alpha, active, rescale });
-    return { g: tf.sum(out.logits) as tf.Scalar, logScale: out.logScale };
+  /**
+   * The mixed graph for `active`, and its renormalisation factors at `alpha` (none without
+   * rescale: then the pass is the plain forward).
+   */
+  const prepare = async (alpha: tf.Tensor2D, active: OpMask): Promise<{ run: (a: tf.Tensor) => { g: tf.Scalar; logScale: number } }> => {
+    const graph = supernet.graphFor({ active });
+    const opts = (a: tf.Tensor) => ({ param: (name: string) => (name === NB201_ALPHA ? a : param(name)), training: true });
+    const factors: ScaleFactors = rescale ? await measureScales(graph, x, opts(alpha)) : new Float64Array(graph.nodes.length);
+    return {
+      run: (a) => {
+        const out = runScaled(graph, x, opts(a), factors);
+        return { g: tf.sum(out.logits) as tf.Scalar, logScale: out.logScale };
+      },
+    };
   };
 
   return {
-    score(alpha, active) {
+    async score(alpha, active) {
+      const { run } = await prepare(alpha, active);
       let logScale = 0;
       const f = (a: tf.Tensor): tf.Scalar => {
-        const r = run(a as tf.Tensor2D, active);
+        const r = run(a);
         logScale = r.logScale;
         return r.g;
       };
       const { value, grad } = tf.tidy(() => tf.valueAndGrad(f)(alpha));
-      const g = value.dataSync()[0]!;
-      const dg = grad.dataSync() as Float32Array;
-      const a = alpha.dataSync() as Float32Array;
+      const g = (await value.data())[0]!;
+      const dg = (await grad.data()) as Float32Array;
+      const a = (await alpha.data()) as Float32Array;
       tf.dispose([value, grad]);
       if (!Number.isFinite(g) || !Number.isFinite(logScale)) {
         throw new SensitivityError(`ZEROS pass: R is not finite (Σ logits / scale = ${g}, log scale = ${logScale}); the forward pass overflowed`, 'non-finite');
@@ -100,19 +112,17 @@ export function createZerosScorer(supernet: NB201Supernet, opts: ZerosScorerOpti
       );
       return { logZeros, logAbsR: Math.log(Math.abs(g)) + logScale, signR: Math.sign(g) };
     },
-    objective(alpha, active) {
-      const { g, logScale } = (() => {
-        let s = 0;
-        const t = tf.tidy(() => {
-          const r = run(alpha, active);
-          s = r.logScale;
-          return r.g;
-        });
-        const v = t.dataSync()[0]!;
-        t.dispose();
-        return { g: v, logScale: s };
-      })();
-      return g * Math.exp(logScale);
+    async objective(alpha, active) {
+      const { run } = await prepare(alpha, active);
+      let s = 0;
+      const t = tf.tidy(() => {
+        const r = run(alpha);
+        s = r.logScale;
+        return r.g;
+      });
+      const v = (await t.data())[0]!;
+      t.dispose();
+      return v * Math.exp(s);
     },
     dispose() {
       tf.dispose([...absParams.values(), x]);

@@ -89,7 +89,7 @@ export function trainsParam(mode: TrainMode, kind: ParamKind, insideOp: boolean)
   return (kind === 'bn-gamma' || kind === 'bn-beta') && insideOp;
 }
 
-/** trainsParam for an NB201 supernet parameter (inside a cell op exactly when it has an edge). */
-export function isTrainedIn(mode: TrainMode, p: Pick<NetworkParam, 'kind' | 'edge'>): boolean {
-  return trainsParam(mode, p.kind, p.edge !== undefined);
+/** trainsParam for an NB201 supernet parameter (inside a cell op exactly when it has an edge label). */
+export function isTrainedIn(mode: TrainMode, p: Pick<NetworkParam, 'kind' | 'label'>): boolean {
+  return trainsParam(mode, p.kind, p.label !== undefined);
 }
