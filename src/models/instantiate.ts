@@ -74,6 +74,8 @@ export class ParamStore<L = unknown> {
     buffers: readonly BufferSpec<L>[],
     readonly seed: number,
     readonly scheme: InitScheme = 'torch-default',
+    /** Create every variable now (supernets: training and checkpoints touch them all anyway). */
+    eager = false,
   ) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
     const store = this;
@@ -100,6 +102,7 @@ export class ParamStore<L = unknown> {
         },
       };
     });
+    if (eager) for (const spec of [...params, ...buffers]) this.variable(spec.name);
   }
 
   has(name: string): boolean {

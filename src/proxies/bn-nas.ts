@@ -91,8 +91,8 @@ export function bnNasScore(table: OpScores, cell: readonly NB201Op[]): number {
 }
 
 /** A live supernet's cell-op gammas, read back from the backend. */
-export function liveGammas(params: ReadonlyArray<{ name: string; kind: ParamKind; edge?: EdgeRef; variable: { dataSync(): ArrayLike<number> } }>): LabelledValues[] {
-  return params.filter((p) => p.kind === 'bn-gamma' && p.edge).map((p) => ({ name: p.name, kind: p.kind, edge: p.edge, values: p.variable.dataSync() }));
+export function liveGammas(params: ReadonlyArray<{ name: string; kind: ParamKind; label?: EdgeRef; variable: { dataSync(): ArrayLike<number> } }>): LabelledValues[] {
+  return params.filter((p) => p.kind === 'bn-gamma' && p.label).map((p) => ({ name: p.name, kind: p.kind, edge: p.label, values: p.variable.dataSync() }));
 }
 
 /**

@@ -91,7 +91,7 @@ const GRAPH_CACHE_LIMIT = 4096;
 export function buildNB101Supernet(opts: NB101SupernetOptions): NB101Supernet {
   const options = resolveOptions(opts);
   const sizes = { stemChannels: options.stemChannels, numStacks: options.numStacks, cellsPerStack: options.cellsPerStack, numClasses: options.numClasses };
-  const store = new ParamStore<NB101Slot>(nb101SupernetParams(sizes, options.fair), [], options.seed);
+  const store = new ParamStore<NB101Slot>(nb101SupernetParams(sizes, options.fair), [], options.seed, 'torch-default', true);
   const cache = new Map<string, NetworkGraph<NB101Slot>>();
   const graphFor = (path: ModelSpec): NetworkGraph<NB101Slot> => {
     const key = JSON.stringify([path.matrix, path.ops]);

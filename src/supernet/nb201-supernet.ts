@@ -62,7 +62,7 @@ export function buildNB201Supernet(opts: SupernetOptions): NB201Supernet {
   const { seed, ...graphOptions } = opts;
   const options = { ...resolveNB201Options(graphOptions), seed };
   const full = nb201SupernetGraph(options, { kind: 'supernet-mixed' });
-  const store = new ParamStore(full.params, full.buffers, seed);
+  const store = new ParamStore(full.params, full.buffers, seed, 'torch-default', true);
   const cache = new Map<string, NetworkGraph<EdgeRef>>();
   const graphFor = ({ path, active }: { path?: readonly NB201Op[]; active?: OpMask }): NetworkGraph<EdgeRef> => {
     const key = path ? `p:${asNB201Cell(path).join(',')}` : `m:${active ? active.map((r) => r.map((b) => (b ? 1 : 0)).join('')).join('|') : 'all'}`;

@@ -55,6 +55,24 @@ describe('avgPool3x3 (stride 1, pad 1, count_include_pad=False)', () => {
 });
 
 describe('avgPool2x2 and conv2d padding', () => {
+  it('avgPool3x3 (count_include_pad=False) has the exact gradient, where tf.avgPool same does not', () => {
+    const x = tf.ones([1, 3, 3, 1]) as tf.Tensor4D;
+    // d/dx_ij Σ_out mean over the in-bounds window = Σ over windows containing ij of 1/count
+    const cnt = (i: number): number => (i === 1 ? 3 : 2);
+    const exact: number[] = [];
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) if (Math.abs(a - i) <= 1 && Math.abs(b - j) <= 1) s += 1 / (cnt(a) * cnt(b));
+        exact.push(s);
+      }
+    const ours = tf.grad((t: tf.Tensor) => tf.sum(avgPool3x3(t as tf.Tensor4D)))(x).dataSync();
+    ours.forEach((v, i) => expect(v).toBeCloseTo(exact[i]!, 6));
+    const stock = tf.grad((t: tf.Tensor) => tf.sum(tf.avgPool(t as tf.Tensor4D, 3, 1, 'same')))(x).dataSync();
+    expect(Math.abs(stock[0]! - exact[0]!)).toBeGreaterThan(0.1); // the tfjs bug this works around
+    tf.dispose(x);
+  });
+
   it('avgPool2x2 halves the size with non-overlapping windows', () => {
     const y = avgPool2x2(image([
       [1, 2, 3, 4],

@@ -88,9 +88,9 @@ describe('buildNB201Network', () => {
     expect(new Set(names).size).toBe(names.length);
     const edgeConv = net.params.find((p) => p.name === 'cells.4.layers.1.op.1.weight')!;
     expect(edgeConv.kind).toBe('conv');
-    expect(edgeConv.edge).toEqual({ cell: 4, from: 0, to: 2, op: 'nor_conv_1x1' });
+    expect(edgeConv.label).toEqual({ cell: 4, from: 0, to: 2, op: 'nor_conv_1x1' });
     // Reduction-block parameters belong to no edge.
-    expect(net.params.filter((p) => p.name.includes('conv_a')).every((p) => p.edge === undefined)).toBe(true);
+    expect(net.params.filter((p) => p.name.includes('conv_a')).every((p) => p.label === undefined)).toBe(true);
   });
 
   it.each([
@@ -125,18 +125,18 @@ describe('buildNB201Network', () => {
     // no-affine: cell BNs lose gamma/beta and running stats, cell convs gain a bias.
     const noAffine = build(conv, { bn: 'no-affine' });
     expect(gammas(noAffine)).toHaveLength(1 + 4 + 1);
-    expect(noAffine.params.filter((p) => p.kind === 'conv-bias').map((p) => p.edge?.op)).toEqual([
+    expect(noAffine.params.filter((p) => p.kind === 'conv-bias').map((p) => p.label?.op)).toEqual([
       'nor_conv_3x3',
       'nor_conv_3x3',
       'nor_conv_3x3',
     ]);
-    expect(noAffine.buffers.some((b) => b.edge !== undefined)).toBe(false);
+    expect(noAffine.buffers.some((b) => b.label !== undefined)).toBe(false);
     // none-in-cells: only the reduction blocks keep BN.
     expect(gammas(build(conv, { bn: 'none-in-cells' })).every((n) => /conv_[ab]/.test(n))).toBe(true);
     expect(gammas(build(conv, { bn: 'none-in-cells' }))).toHaveLength(4);
     // fair: a BN after skip and pool as well (not after none).
     const fair = build(conv, { fair: true });
-    expect(fair.params.filter((p) => p.kind === 'bn-gamma' && p.edge).map((p) => p.edge!.op).sort()).toEqual(
+    expect(fair.params.filter((p) => p.kind === 'bn-gamma' && p.label).map((p) => p.label!.op).sort()).toEqual(
       ['avg_pool_3x3', 'avg_pool_3x3', 'avg_pool_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'skip_connect', 'skip_connect', 'skip_connect'],
     );
     expect(() => build(conv, { fair: true, bn: 'none-in-cells' })).toThrow(RangeError);

@@ -41,12 +41,12 @@ describe('BN-NAS indicator', () => {
     // Give every cell op's gamma a distinct known vector: value (cell + 1) * (edge + 1) * (op + 1) / 10, with signs.
     const expected = new Map<string, number>();
     for (const p of s.params) {
-      if (p.kind !== 'bn-gamma' || !p.edge) continue;
-      const e = edgeIndex(p.edge);
-      const base = ((p.edge.cell + 1) * (e + 1) * (NB201_OPS.indexOf(p.edge.op) + 1)) / 10;
+      if (p.kind !== 'bn-gamma' || !p.label) continue;
+      const e = edgeIndex(p.label);
+      const base = ((p.label.cell + 1) * (e + 1) * (NB201_OPS.indexOf(p.label.op) + 1)) / 10;
       const v = Array.from({ length: p.variable.size }, (_, i) => (i % 2 === 0 ? base : -2 * base));
       p.variable.assign(tf.tensor1d(v));
-      expected.set(`${p.edge.cell}|${e}|${p.edge.op}`, v.reduce((a, x) => a + Math.abs(x), 0) / v.length);
+      expected.set(`${p.label.cell}|${e}|${p.label.op}`, v.reduce((a, x) => a + Math.abs(x), 0) / v.length);
     }
     const table = opGammaScores(liveGammas(s.params));
     let want = 0;
@@ -70,8 +70,9 @@ describe('BN-NAS indicator', () => {
 
   it('reads training snapshots like live parameters', () => {
     const s = supernet();
-    const values = new Map(s.params.filter((p) => p.kind === 'bn-gamma' && p.edge).map((p) => [p.name, { values: Float32Array.from(p.variable.dataSync()).map((x) => x * 3) }]));
-    expect(bnNasScore(opGammaScores(snapshotGammas(s.params, values)), CELL)).toBeCloseTo(3 * 9, 9);
+    const values = new Map(s.params.filter((p) => p.kind === 'bn-gamma' && p.label).map((p) => [p.name, { values: Float32Array.from(p.variable.dataSync()).map((x) => x * 3) }]));
+    const labels = s.params.map(({ name, kind, label }) => ({ name, kind, edge: label }));
+    expect(bnNasScore(opGammaScores(snapshotGammas(labels, values)), CELL)).toBeCloseTo(3 * 9, 9);
   });
 
   it('refuses a supernet without affine BN in its cells', () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { scoreNumber } from '../../src/proxies/context.ts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageBatch } from '../../src/datasets/types.ts';
 import type { NB201Op } from '../../src/models/nb201-cell.ts';
@@ -54,7 +55,7 @@ describe('fair-BN composite indicator (reconstruction)', () => {
     const x = images(8, 7);
     const net = buildNB201Network(CONV, { C: 3, N: 1, numClasses: 10, seed: 4, fair: true });
     const batch: ImageBatch = { dataset: 'cifar10', split: 'train', indices: [], n: 8, height: 8, width: 8, channels: 3, x: x.dataSync() as Float32Array, labels: new Int32Array(8) };
-    const reference = await naswot.score(net, batch, { batchSize: 8 }, tf);
+    const reference = await scoreNumber(naswot, net, [batch]);
     net.dispose();
     expect(fairBnExpressivity(s, CONV, x)).toBeCloseTo(reference, 6);
   });

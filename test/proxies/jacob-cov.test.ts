@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildNB201Network } from '../../src/models/nb201-network.ts';
 import { jacobCov, jacobCovFromEigenvalues } from '../../src/proxies/jacob-cov.ts';
-import { corrcoef, symmetricEigenvalues } from '../../src/proxies/zero-cost-linalg.ts';
+import { corrcoef, symmetricEigenvalues } from '../../src/util/eigen.ts';
+import { runGraph } from '../../src/executors/tfjs-forward.ts';
 import { logAbsDet } from '../../src/util/linalg.ts';
-import { CELL, randomBatch } from './zc-helpers.ts';
+import { CELL, copyBatch, nb201Variant, randomBatch, scoreNet } from './zc-helpers.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -67,17 +68,17 @@ describe('jacob_cov', () => {
   it('is finite, deterministic, and uses ∂(Σ outputs)/∂x (checked by finite differences)', async () => {
     const n = 4;
     const batch = randomBatch(n, 8, 11);
-    const net = buildNB201Network(CELL, { ...jacobCov.network(10), C: 4, N: 1, seed: 6 });
-    const s = await jacobCov.score(net, batch, { batchSize: n }, tf);
+    const net = buildNB201Network(CELL, { ...nb201Variant(jacobCov.network, 10), C: 4, N: 1, seed: 6 });
+    const s = await scoreNet(jacobCov, net, batch);
     expect(Number.isFinite(s)).toBe(true);
-    expect(await jacobCov.score(net, batch, { batchSize: n }, tf)).toBe(s);
+    const twin = buildNB201Network(CELL, { ...nb201Variant(jacobCov.network, 10), C: 4, N: 1, seed: 6 });
+    expect(await scoreNet(jacobCov, twin, copyBatch(batch))).toBe(s);
+    twin.dispose();
     // the Jacobian the proxy correlates, against central differences of Σ outputs at a few pixels
     // (a border pixel included: avg_pool's border gradient is where tfjs's own is wrong)
-    const { zcForward } = await import('../../src/proxies/zero-cost-forward.ts');
-    const byName = new Map(net.params.map((p) => [p.name, p.variable as tf.Tensor]));
-    const total = (xs: Float32Array): number =>
-      tf.tidy(() => tf.sum(zcForward(tf, net, tf.tensor4d(xs, [n, 8, 8, 3]), (k) => byName.get(k)!).logits).dataSync()[0]!);
-    const j = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(zcForward(tf, net, t as tf.Tensor4D, (k) => byName.get(k)!).logits))(tf.tensor4d(batch.x, [n, 8, 8, 3])).dataSync());
+    const opts = net.runOptions({ training: true });
+    const total = (xs: Float32Array): number => tf.tidy(() => tf.sum(runGraph(net.graph, tf.tensor4d(xs, [n, 8, 8, 3]), opts)).dataSync()[0]!);
+    const j = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(runGraph(net.graph, t as tf.Tensor4D, opts)))(tf.tensor4d(batch.x, [n, 8, 8, 3])).dataSync());
     for (const idx of [0, 100, 300, 700]) {
       const h = 1e-2;
       const up = Float32Array.from(batch.x);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildNB201Network } from '../../src/models/nb201-network.ts';
-import { naswot, naswotKernel } from '../../src/proxies/naswot.ts';
+import { naswot } from '../../src/proxies/naswot.ts';
+import { reluCodeKernelTensor } from '../../src/proxies/context.ts';
+import { copyBatch, nb201Variant, scoreNet } from './zc-helpers.ts';
 import type { ImageBatch } from '../../src/datasets/types.ts';
 
 beforeAll(async () => {
@@ -38,7 +40,7 @@ describe('NASWOT', () => {
     const batch = randomBatch(n, 8, 1);
     const x = tf.tensor4d(batch.x, [n, 8, 8, 3]);
     const codes: Uint8Array[][] = [];
-    const k = naswotKernel(tf, (hook) => {
+    const kt = reluCodeKernelTensor((hook) => {
       tf.dispose(
         net.apply(x, {
           training: true,
@@ -51,6 +53,8 @@ describe('NASWOT', () => {
         }),
       );
     }, n);
+    const k = Float64Array.from(kt.dataSync());
+    kt.dispose();
     expect(codes.length).toBe(net.reluNames.length);
     expect(Array.from(k)).toEqual(Array.from(kernelByDefinition(codes, n)));
     // the diagonal is the total number of ReLU units per sample
@@ -63,9 +67,9 @@ describe('NASWOT', () => {
   it('scores log|det K|, is deterministic, and separates a conv cell from an all-skip cell', async () => {
     const batch = randomBatch(8, 8, 2);
     const score = async (ops: string[]) => {
-      const net = buildNB201Network(ops, { ...naswot.network(1), C: 4, N: 1, seed: 0 });
+      const net = buildNB201Network(ops, { ...nb201Variant(naswot.network, 1), C: 4, N: 1, seed: 0 });
       try {
-        return await naswot.score(net, batch, { batchSize: 8 }, tf);
+        return await scoreNet(naswot, net, copyBatch(batch));
       } finally {
         net.dispose();
       }

@@ -41,14 +41,14 @@ afterEach(() => {
 });
 
 describe('ZEROS', () => {
-  it('equals |alpha · dR/dalpha| by central finite differences of R', () => {
+  it('equals |alpha · dR/dalpha| by central finite differences of R', async () => {
     const sn = supernet();
     const sc = scorer(sn);
     // alpha in [0.5, 1.5]: a step of 1e-2 changes R well above float32 noise.
     const a0 = Float32Array.from({ length: 30 }, (_, i) => 0.5 + ((i * 37) % 30) / 30);
     const active = initialCandidates(true);
-    const { logZeros, logAbsR, signR } = sc.score(alphaTensor(a0), active);
-    const R = sc.objective(alphaTensor(a0), active);
+    const { logZeros, logAbsR, signR } = await sc.score(alphaTensor(a0), active);
+    const R = await sc.objective(alphaTensor(a0), active);
     expect(Math.log(Math.abs(R))).toBeCloseTo(logAbsR, 4);
     expect(Math.sign(R)).toBe(signR);
     const h = 1e-2;
@@ -60,7 +60,7 @@ describe('ZEROS', () => {
         const minus = Float32Array.from(a0);
         plus[i] += h;
         minus[i] -= h;
-        const dR = (sc.objective(alphaTensor(plus), active) - sc.objective(alphaTensor(minus), active)) / (2 * h);
+        const dR = (await sc.objective(alphaTensor(plus), active) - await sc.objective(alphaTensor(minus), active)) / (2 * h);
         const fd = Math.abs(a0[i]! * dR);
         if (o === NONE) {
           // `none` outputs zeros: R does not depend on its alpha at all.
@@ -75,11 +75,11 @@ describe('ZEROS', () => {
     expect(checked).toBe(24);
   });
 
-  it('rescaled and plain passes agree where float32 suffices', () => {
+  it('rescaled and plain passes agree where float32 suffices', async () => {
     const sn = supernet();
     const alpha = alphaTensor(initialAlpha(3, 'abs-randn', 1e-3));
-    const a = scorer(sn, true).score(alpha, initialCandidates(false));
-    const b = scorer(sn, false).score(alpha, initialCandidates(false));
+    const a = await scorer(sn, true).score(alpha, initialCandidates(false));
+    const b = await scorer(sn, false).score(alpha, initialCandidates(false));
     for (let e = 0; e < 6; e++) {
       for (let o = 0; o < 5; o++) {
         if (o === NONE) continue;
@@ -88,7 +88,7 @@ describe('ZEROS', () => {
     }
   });
 
-  it('raises SensitivityError for a non-finite pass instead of returning scores', () => {
+  it('raises SensitivityError for a non-finite pass instead of returning scores', async () => {
     // NaN weights: the guard, not a NaN comparison, decides.
     const sn = supernet();
     // cells.2 is the middle stage's cell (cells.1 and cells.3 are the reduction blocks at N = 1).
@@ -96,32 +96,33 @@ describe('ZEROS', () => {
     conv.variable.assign(tf.fill(conv.variable.shape, NaN));
     const sc = scorer(sn);
     const alpha = alphaTensor(initialAlpha(0, 'abs-randn', 1e-3));
-    expect(() => sc.score(alpha, initialCandidates(false))).toThrow(SensitivityError);
-    expect(() => iterativeZerosSearch(sc, alpha, initialCandidates(false), 'per-edge')).toThrow(/not finite|NaN/);
+    await expect(sc.score(alpha, initialCandidates(false))).rejects.toThrow(SensitivityError);
+    await expect(iterativeZerosSearch(sc, alpha, initialCandidates(false), 'per-edge')).rejects.toThrow(/not finite|NaN/);
     try {
-      sc.score(alpha, initialCandidates(false));
+      await sc.score(alpha, initialCandidates(false));
+      expect.unreachable();
     } catch (e) {
       expect((e as SensitivityError).name).toBe('SensitivityError');
       expect((e as SensitivityError).kind).toBe('non-finite');
     }
   });
 
-  it('raises SensitivityError when float32 overflows without rescaling, and not with it', () => {
+  it('raises SensitivityError when float32 overflows without rescaling, and not with it', async () => {
     const sn = supernet({ N: 3 });
     for (const p of sn.params) p.variable.assign(tf.mul(p.variable, 1e3));
     const alpha = alphaTensor(initialAlpha(0, 'ones', 1));
-    expect(() => scorer(sn, false).score(alpha, initialCandidates(false))).toThrow(SensitivityError);
-    const pass = scorer(sn, true).score(alpha, initialCandidates(false));
+    await expect(scorer(sn, false).score(alpha, initialCandidates(false))).rejects.toThrow(SensitivityError);
+    const pass = await scorer(sn, true).score(alpha, initialCandidates(false));
     expect(pass.logAbsR).toBeGreaterThan(88.8); // ln(float32 max) = 88.7
     for (const row of pass.logZeros) for (const [o, v] of row.entries()) if (o !== NONE) expect(Number.isFinite(v)).toBe(true);
   });
 });
 
 describe('FreeDARTS search', () => {
-  it.each(['per-edge', 'global'] as const)('iterative (%s) ends with exactly one op per edge, never none without allowNone', (removal) => {
+  it.each(['per-edge', 'global'] as const)('iterative (%s) ends with exactly one op per edge, never none without allowNone', async (removal) => {
     for (const seed of [0, 1, 2]) {
       for (const alphaInit of ['abs-randn', 'ones'] as const) {
-        const r = runFreeDarts({ ...TINY_SEARCH, seed, alphaInit, removal });
+        const r = await runFreeDarts({ ...TINY_SEARCH, seed, alphaInit, removal });
         expect(r.iterative.cell).toHaveLength(6);
         expect(r.iterative.cell).not.toContain('none');
         // 4 candidates per edge: 3 removals per edge, all at once (per-edge) or one per pass (global).
@@ -140,7 +141,7 @@ describe('FreeDARTS search', () => {
     }
   });
 
-  it('removes the least sensitive candidate: per edge, or the global minimum', () => {
+  it('removes the least sensitive candidate: per edge, or the global minimum', async () => {
     const scores = Array.from({ length: 6 }, (_, e) => NB201_OPS.map((_, o) => (o === NONE ? -Infinity : e + 10 * o - 20 * (o === 2 && e === 4 ? 1 : 0))));
     const active = initialCandidates(false);
     // Per edge: skip_connect (o = 1, score e + 10) is the smallest candidate everywhere but on edge 4,
@@ -153,16 +154,16 @@ describe('FreeDARTS search', () => {
     expect(opsToRemove(scores, withNone, 'per-edge').every((x) => x.op === NONE)).toBe(true);
   });
 
-  it('with allowNone, none (ZEROS = 0) goes in the first pass and the search takes one pass more', () => {
-    const r = runFreeDarts({ ...TINY_SEARCH, seed: 4, allowNone: true });
+  it('with allowNone, none (ZEROS = 0) goes in the first pass and the search takes one pass more', async () => {
+    const r = await runFreeDarts({ ...TINY_SEARCH, seed: 4, allowNone: true });
     expect(r.iterative.passes).toBe(4);
     expect(r.iterative.steps[0]!.removed.every((x) => x.op === 'none')).toBe(true);
     expect(r.iterative.cell).not.toContain('none');
   });
 
-  it('one-shot is the per-edge argmax of the first pass', () => {
+  it('one-shot is the per-edge argmax of the first pass', async () => {
     for (const seed of [0, 5]) {
-      const r = runFreeDarts({ ...TINY_SEARCH, seed, alphaInit: 'ones' });
+      const r = await runFreeDarts({ ...TINY_SEARCH, seed, alphaInit: 'ones' });
       const first = r.iterative.steps[0]!.logZeros;
       const manual = first.map((row) => {
         let best = 1;
@@ -174,28 +175,28 @@ describe('FreeDARTS search', () => {
       expect(r.oneShot.passes).toBe(1);
       expect(r.oneShot.seconds).toBeLessThanOrEqual(r.iterative.seconds);
       // Deterministic per seed.
-      expect(runFreeDarts({ ...TINY_SEARCH, seed, alphaInit: 'ones' }).iterative.cell).toEqual(r.iterative.cell);
+      expect((await runFreeDarts({ ...TINY_SEARCH, seed, alphaInit: 'ones' })).iterative.cell).toEqual(r.iterative.cell);
     }
   });
 
-  it('refuses to choose on an edge whose candidates all score 0 (degenerate), instead of picking none', () => {
+  it('refuses to choose on an edge whose candidates all score 0 (degenerate), instead of picking none', async () => {
     const fake: ZerosScorer = {
-      score: () => ({
+      score: async () => ({
         logZeros: Array.from({ length: 6 }, (_, e) => NB201_OPS.map((_, o) => (e === 2 || o === NONE ? -Infinity : o))),
         logAbsR: 0,
         signR: 1,
       }),
-      objective: () => 1,
+      objective: async () => 1,
       dispose: () => undefined,
     };
     const alpha = tf.ones([6, 5]) as tf.Tensor2D;
     for (const allowNone of [false, true]) {
-      expect(() => iterativeZerosSearch(fake, alpha, initialCandidates(allowNone), 'per-edge')).toThrow(SensitivityError);
-      expect(() => iterativeZerosSearch(fake, alpha, initialCandidates(allowNone), 'per-edge')).toThrow(/edge 2/);
+      await expect(iterativeZerosSearch(fake, alpha, initialCandidates(allowNone), 'per-edge')).rejects.toThrow(SensitivityError);
+      await expect(iterativeZerosSearch(fake, alpha, initialCandidates(allowNone), 'per-edge')).rejects.toThrow(/edge 2/);
     }
   });
 
-  it('draws alpha from the seed: |1e-3 N(0,1)| by default, reproducible, ones on request', () => {
+  it('draws alpha from the seed: |1e-3 N(0,1)| by default, reproducible, ones on request', async () => {
     const a = initialAlpha(7, 'abs-randn', 1e-3);
     expect(Array.from(initialAlpha(7, 'abs-randn', 1e-3))).toEqual(Array.from(a));
     expect(Array.from(initialAlpha(8, 'abs-randn', 1e-3))).not.toEqual(Array.from(a));
@@ -205,13 +206,13 @@ describe('FreeDARTS search', () => {
     expect(signed.some((v) => v < 0)).toBe(true);
     expect(initialAlpha(7, 'ones', 1e-3).every((v) => v === 1)).toBe(true);
     expect(() => initialAlpha(7, 'softmax' as never, 1e-3)).toThrow(RangeError);
-    expect(() => runFreeDarts({ ...TINY_SEARCH, seed: 0, removal: 'random' as never })).toThrow(RangeError);
+    await expect(runFreeDarts({ ...TINY_SEARCH, seed: 0, removal: 'random' as never })).rejects.toThrow(RangeError);
   });
 
-  it('leaks no tensors', () => {
-    runFreeDarts({ ...TINY_SEARCH, seed: 0 });
+  it('leaks no tensors', async () => {
+    await runFreeDarts({ ...TINY_SEARCH, seed: 0 });
     const before = tf.memory().numTensors;
-    runFreeDarts({ ...TINY_SEARCH, seed: 1, removal: 'global' });
+    await runFreeDarts({ ...TINY_SEARCH, seed: 1, removal: 'global' });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

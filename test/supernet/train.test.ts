@@ -131,12 +131,12 @@ describe('trainSupernet', () => {
     const used = [0, 1].map((t) => samplePath(1, t));
     const after = values(s);
     const moved = (name: string) => after.get(name)!.some((v, i) => v !== before.get(name)![i]);
-    expect(s.params.filter((p) => p.kind === 'conv' && p.edge && moved(p.name)).length).toBeGreaterThan(0);
+    expect(s.params.filter((p) => p.kind === 'conv' && p.label && moved(p.name)).length).toBeGreaterThan(0);
     expect(moved('classifier.weight')).toBe(true);
     for (const p of s.params) {
-      if (!p.edge) continue;
-      const e = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]].findIndex(([f, t]) => f === p.edge!.from && t === p.edge!.to);
-      if (!used.some((path) => path[e] === p.edge!.op)) expect(moved(p.name), `${p.name} was never on a path`).toBe(false);
+      if (!p.label) continue;
+      const e = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]].findIndex(([f, t]) => f === p.label!.from && t === p.label!.to);
+      if (!used.some((path) => path[e] === p.label!.op)) expect(moved(p.name), `${p.name} was never on a path`).toBe(false);
     }
   });
 
@@ -165,7 +165,7 @@ describe('trainSupernet', () => {
     expect(r.snapshots.map((x) => x.step)).toEqual([0, 2, 4, 5]);
     expect(r.snapshots[0]!.trainSeconds).toBe(0);
     expect(r.snapshots[3]!.trainSeconds).toBeCloseTo(r.log.stepSeconds.reduce((a, b) => a + b, 0), 9);
-    const gammas = s.params.filter((p) => p.kind === 'bn-gamma' && p.edge);
+    const gammas = s.params.filter((p) => p.kind === 'bn-gamma' && p.label);
     expect([...r.snapshots[0]!.values.keys()].sort()).toEqual(gammas.map((p) => p.name).sort());
     for (const v of r.snapshots[0]!.values.values()) expect(Array.from(v.values).every((x) => x === 1)).toBe(true);
   });
