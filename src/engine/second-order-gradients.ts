@@ -6,7 +6,7 @@
  *   TensorFlow's _Conv2DBackpropFilterGrad);
  * - AvgPoolGrad (the adjoint of a 'valid' average pool): its gradient w.r.t. dy is the average
  *   pool of the upstream gradient (the adjoint of the adjoint), none w.r.t. the input (only its
- *   shape is used). Exact for 'valid' pools, the only ones zcForward uses; not registered for
+ *   shape is used). Exact for 'valid' pools, the only ones the executors use; not registered for
  *   'same' pools (tfjs's own AvgPoolGrad is wrong there, see avgPool3x3Exclusive).
  * - MaxPoolGrad (the adjoint of a max pool, NB101's pools): its gradient w.r.t. dy gathers the
  *   upstream gradient at each window's maximum (tf.maxPoolWithArgmax), none w.r.t. the input and

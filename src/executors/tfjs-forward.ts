@@ -15,15 +15,15 @@
  * frees them).
  *
  * BatchNorm, train mode: with running statistics to update, the elementary form that moves them
- * like PyTorch (src/models/layers.ts batchNorm); otherwise one fused differentiable op that keeps
- * only its input for the backward pass (layers.ts batchNormTrainFused, half the memory), or, for
+ * like PyTorch (tfjs-ops.ts batchNorm); otherwise one fused differentiable op that keeps
+ * only its input for the backward pass (tfjs-ops.ts batchNormTrainFused, half the memory), or, for
  * nested gradients (`secondOrder`), elementary ops with tf.mean, whose second derivatives were
  * checked against finite differences. Eval mode uses the running statistics when the BN tracks
  * them, else the batch's (PyTorch's track_running_stats=False).
  */
 import * as tf from '@tensorflow/tfjs';
 import { consumerCounts, stageInput, stageNodes, type GraphNode, type NetworkGraph, type ParamRef } from '../graph/network-graph.ts';
-import { avgPool2x2, avgPool3x3, batchNorm, batchNormTrainFused, BN_EPS, globalAvgPool } from '../models/layers.ts';
+import { avgPool2x2, avgPool3x3, batchNorm, batchNormTrainFused, BN_EPS, globalAvgPool } from './tfjs-ops.ts';
 
 /** Bumped whenever what this executor computes changes (part of the score cache key). */
 export const TFJS_EXECUTOR_VERSION = 1;

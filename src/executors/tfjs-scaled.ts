@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GraphNode, NetworkGraph } from '../graph/network-graph.ts';
 import { consumerCounts } from '../graph/network-graph.ts';
-import { BN_EPS } from '../models/layers.ts';
+import { BN_EPS } from './tfjs-ops.ts';
 import { runBatchNorm, runOp, type TfjsRunOptions } from './tfjs-forward.ts';
 
 /** float32's smallest normal: eps · exp(-2s) below it would be flushed to zero. */

@@ -7,7 +7,7 @@
  *   - Initialisation is PyTorch's default (init.ts) unless `initScheme` says otherwise
  *     ('nb101-reference' is the zero-cost reference's NB101 `_initialize_weights`), not TF's
  *     variance-scaling: the project's proxies follow the PyTorch references.
- *   - BN running statistics move with PyTorch's momentum 0.1 (layers.ts) where the original's TF
+ *   - BN running statistics move with PyTorch's momentum 0.1 (src/executors/tfjs-ops.ts) where the original's TF
  *     BN decays with 0.997. Only eval-mode forwards after train-mode forwards see the difference;
  *     the proxies run in train mode (batch statistics). BN epsilon 1e-5 is the original's.
  */

@@ -18,7 +18,7 @@
  *   zero-padded borders only; synflow.ts discusses what that does). 'no-affine' / 'standard'
  *   (a BN after every conv op, DARTS's own cells) can be chosen with `bn`.
  * - Overflow: without BN the activations grow by orders of magnitude per cell; the forward pass
- *   carries a log-scale (exact, scaled-mixed-forward.ts) instead of hoping float32 suffices, and a
+ *   carries a log-scale (exact, src/executors/tfjs-scaled.ts) instead of hoping float32 suffices, and a
  *   non-finite pass raises SensitivityError.
  * - alpha: the notebook draws 1e-3 · N(0, 1) without softmax. We take its absolute value by
  *   default (`alphaInit: 'abs-randn'`): the recipe makes every parameter absolute so that the

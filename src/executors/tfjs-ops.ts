@@ -1,6 +1,7 @@
 /**
- * Functional building blocks over tf ops, NHWC. They hold no state: parameters are passed in, so
- * the network builder owns every variable and one place lists them (what proxies iterate over).
+ * The tfjs executor's op kernels (tfjs-forward.ts runs a description's nodes with them), NHWC.
+ * They hold no state: parameters are passed in, so the network description owns every variable
+ * and one place lists them (what proxies iterate over).
  *
  * Padding follows PyTorch, not TF: convolutions take an explicit symmetric pad (TF's 'same' pads
  * a stride-2 conv on an even input only at the bottom/right, PyTorch pads 1 on every side).
@@ -90,7 +91,7 @@ export function channelMean(x: tf.Tensor4D): tf.Tensor1D {
  * square and the scaled product alive until the backward pass (three activation-sized tensors per
  * BN); this op keeps only x. That halves the peak memory of a backward pass through the NB201
  * network at batch 64 (wasm's heap is capped at 4 GB and never shrinks). `eps` is a number so
- * that callers can scale it (zero-cost-forward.ts's log-space rescaling). First-order use only:
+ * that callers can scale it (the log-scaled executor, tfjs-scaled.ts). First-order use only:
  * tfjs tapes the gradient's ops, but its second derivative through this op is not tested (grasp
  * uses the elementary form).
  */
@@ -171,7 +172,7 @@ export function relu(x: tf.Tensor4D, where: string, hook?: ReluHook): tf.Tensor4
  *
  * Not tf.avgPool(x, 3, 1, 'same'): its forward pass divides each window by the in-bounds count
  * (count_include_pad=False), but its gradient divides by the full 9, so every gradient through it
- * is wrong next to the borders (tfjs 4.22; shown in test/proxies/zero-cost-forward.test.ts).
+ * is wrong next to the borders (tfjs 4.22; shown in test/executors/tfjs-ops.test.ts).
  * Zero-padding, a 'valid' pool and a constant 9/count map give the same values and a correct
  * gradient through ops tfjs differentiates properly.
  */

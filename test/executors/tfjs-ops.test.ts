@@ -11,7 +11,7 @@ import {
   linear,
   relu,
   type BatchNormState,
-} from '../../src/models/layers.ts';
+} from '../../src/executors/tfjs-ops.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
