@@ -25,6 +25,12 @@ export interface ScoreJob {
   initSeed: number;
   /** Overrides the proxy's network variant's initialisation (src/proxies/variants.ts). */
   initScheme?: InitScheme;
+  /**
+   * A fresh batch for every cell (NAS-Bench-Suite-Zero's protocol: one augmented batch drawn per
+   * architecture), seeded by cellBatchSeed(batchSeed, cell); default one batch for all cells (the
+   * zero-cost and NASWOT references' protocol, and common random numbers across cells).
+   */
+  batchPerCell?: boolean;
   /** The data directory (DATA). */
   dataDir: string;
 }
@@ -69,7 +75,18 @@ export function initSeedOf(initSeed: number, i: number): number {
 
 export function batchId(job: ScoreJob, needsImages: boolean, batches = 1): string {
   if (!needsImages) return 'data-free';
-  return `${job.dataset}-train-b${job.settings.batchSize}${batches > 1 ? `x${batches}` : ''}-s${job.batchSeed}${job.settings.augment ? '-aug' : ''}`;
+  return `${job.dataset}-train-b${job.settings.batchSize}${batches > 1 ? `x${batches}` : ''}-s${job.batchSeed}${job.batchPerCell ? '-per-cell' : ''}${job.settings.augment ? '-aug' : ''}`;
+}
+
+/**
+ * The batch seed of one cell under `batchPerCell`: a fixed function of the job's batch seed and
+ * the cell's key (the NB201 index, or the first 32 bits of the NB101 hash), so a cell gets the
+ * same images in every run, trial and shard.
+ */
+export function cellBatchSeed(batchSeed: number, key: string): number {
+  const id = /^\d+$/.test(key) ? Number(key) : Number.parseInt(key.slice(0, 8), 16);
+  if (!Number.isSafeInteger(id)) throw new RangeError(`cell key '${key}' is neither an NB201 index nor an NB101 hash`);
+  return batchSeed * 4294967311 + id;
 }
 
 export function decodeScore(s: EncodedScore): number {

@@ -7,7 +7,7 @@ import { augmentBatch } from '../datasets/augment.ts';
 import { normalizeBatch } from '../datasets/normalize.ts';
 import { selectIndices } from '../datasets/batch.ts';
 import { loadImageSet } from '../datasets/load.ts';
-import type { DatasetName, ImageBatch } from '../datasets/types.ts';
+import type { DatasetName, ImageBatch, ImageSet } from '../datasets/types.ts';
 import type { InitScheme } from '../models/init.ts';
 import { CellSession, type FastExecutor } from '../proxies/context.ts';
 import { getProxy } from '../proxies/registry.ts';
@@ -15,13 +15,15 @@ import type { ProxyDefinition, ProxySettings } from '../proxies/types.ts';
 import { buildVariant, variantOptions, type CellRef } from '../proxies/variants.ts';
 import { cellFromIndex } from '../spaces/nb201-index.ts';
 import { DataError } from '../util/errors.ts';
-import { encodeScore, initSeedOf, type ProxyOutcome, type ScoreJob, type ScoreTask } from './score-job.ts';
+import { cellBatchSeed, encodeScore, initSeedOf, type ProxyOutcome, type ScoreJob, type ScoreTask } from './score-job.ts';
 
 export interface ScoreContext {
   proxy: ProxyDefinition<ProxySettings>;
   settings: ProxySettings;
   /** needs.batches batches (empty for data-free proxies). */
   batches: readonly ImageBatch[];
+  /** With batchPerCell: the cell's own batches (instead of `batches`). */
+  batchesFor?: (key: string) => ImageBatch[];
   numClasses: number;
   imageSize: { height: number; width: number };
   initSeed: number;
@@ -75,6 +77,17 @@ export async function scoreCellWith(task: ScoreTask, contexts: readonly ScoreCon
   const cell = cellOf(task);
   const outcomes: Record<string, ProxyOutcome> = {};
   const groups = new Map<string, ScoreContext[]>();
+  // Per-cell batches are drawn once per cell and shared by the proxies that ask for the same ones.
+  const cellBatches = new Map<(key: string) => ImageBatch[], ImageBatch[]>();
+  contexts = contexts.map((ctx) => {
+    if (!ctx.batchesFor) return ctx;
+    let b = cellBatches.get(ctx.batchesFor);
+    if (!b) {
+      b = ctx.batchesFor(task.key);
+      cellBatches.set(ctx.batchesFor, b);
+    }
+    return { ...ctx, batches: b };
+  });
   for (const ctx of contexts) {
     if (!ctx.proxy.spaces.includes(cell.space)) {
       outcomes[ctx.proxy.name] = { error: `proxy '${ctx.proxy.name}' is not defined on ${cell.space} (defined on: ${ctx.proxy.spaces.join(', ')})`, seconds: 0 };
@@ -142,32 +155,68 @@ export function trainingBatches(dataDir: string, dataset: DatasetName, size: num
   const key = JSON.stringify([dataDir, dataset, size, count, seed, augment]);
   let batches = batchCache.get(key);
   if (!batches) {
-    const set = loadImageSet(dataDir, dataset, 'train');
-    if (size * count > set.size) {
-      throw new DataError(`cannot select ${count} batches of ${size} distinct images from the ${dataset} training set of ${set.size} images (${set.files.join(', ')})`);
-    }
-    const order = selectIndices(set.size, size * count, seed);
-    batches = Array.from({ length: count }, (_, i) => {
-      const b = normalizeBatch(set, order.slice(i * size, (i + 1) * size));
-      // batch i > 0 is augmented with its own stream (seed·1000 + i), batch 0 as before
-      return augment ? augmentBatch(b, i === 0 ? seed : seed * 1000 + i) : b;
-    });
+    batches = drawBatches(dataDir, dataset, size, count, seed, augment);
     batchCache.set(key, batches);
   }
   return batches;
+}
+
+// The training set is read once per process (per-cell batches draw from it for every cell).
+const trainingSets = new Map<string, ImageSet>();
+function trainingSet(dataDir: string, dataset: DatasetName): ImageSet {
+  const key = JSON.stringify([dataDir, dataset]);
+  let set = trainingSets.get(key);
+  if (!set) {
+    set = loadImageSet(dataDir, dataset, 'train');
+    trainingSets.set(key, set);
+  }
+  return set;
+}
+
+function drawBatches(dataDir: string, dataset: DatasetName, size: number, count: number, seed: number, augment: boolean): ImageBatch[] {
+  const set = trainingSet(dataDir, dataset);
+  if (size * count > set.size) {
+    throw new DataError(`cannot select ${count} batches of ${size} distinct images from the ${dataset} training set of ${set.size} images (${set.files.join(', ')})`);
+  }
+  const order = selectIndices(set.size, size * count, seed);
+  return Array.from({ length: count }, (_, i) => {
+    const b = normalizeBatch(set, order.slice(i * size, (i + 1) * size));
+    // batch i > 0 is augmented with its own stream (seed·1000 + i), batch 0 as before
+    return augment ? augmentBatch(b, i === 0 ? seed : seed * 1000 + i) : b;
+  });
+}
+
+// One per-cell batch source per (data, size, count, seed, augment): proxies of a job group that
+// read the same images get the same function, so scoreCellWith draws their batches once per cell.
+const perCellSources = new Map<string, (key: string) => ImageBatch[]>();
+
+function perCellBatches(dataDir: string, dataset: DatasetName, size: number, count: number, seed: number, augment: boolean): (key: string) => ImageBatch[] {
+  const id = JSON.stringify([dataDir, dataset, size, count, seed, augment]);
+  let source = perCellSources.get(id);
+  if (!source) {
+    source = (key) => drawBatches(dataDir, dataset, size, count, cellBatchSeed(seed, key), augment);
+    perCellSources.set(id, source);
+  }
+  return source;
 }
 
 /** Everything a worker needs for the job, prepared once: the proxy and its image batches. */
 export function contextFor(job: ScoreJob, fast?: FastExecutor): ScoreContext {
   const proxy = getProxy(job.proxy);
   const count = proxy.needs.batches ?? 1;
-  const batches = proxy.needs.images === 'batch' ? trainingBatches(job.dataDir, job.dataset, job.settings.batchSize, count, job.batchSeed, job.settings.augment === true) : [];
+  const images = proxy.needs.images === 'batch';
+  const augment = job.settings.augment === true;
+  const batchesFor = images && job.batchPerCell ? perCellBatches(job.dataDir, job.dataset, job.settings.batchSize, count, job.batchSeed, augment) : undefined;
+  const batches = images && !batchesFor ? trainingBatches(job.dataDir, job.dataset, job.settings.batchSize, count, job.batchSeed, augment) : [];
+  // the image size without loading a batch (per-cell batches are drawn later)
+  if (batchesFor) trainingSet(job.dataDir, job.dataset);
   const size = IMAGE_SIZE[job.dataset];
   return {
     proxy,
     settings: job.settings,
     batches,
     numClasses: NUM_CLASSES[job.dataset],
+    ...(batchesFor ? { batchesFor } : {}),
     imageSize: batches[0] ? { height: batches[0].height, width: batches[0].width } : { height: size, width: size },
     initSeed: job.initSeed,
     ...(job.initScheme ? { initScheme: job.initScheme } : {}),
