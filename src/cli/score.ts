@@ -11,7 +11,7 @@ import { DEFAULT_CACHE_DIR } from '../results/score-cache.ts';
 import { describeSelection, selectNB201Cells, type CellSelection } from '../scoring/cell-selection.ts';
 import { nb201Tasks, scoreCells } from '../scoring/score-cells.ts';
 import { archStringFromIndex } from '../spaces/nb201-index.ts';
-import { writeFileAtomic } from '../util/atomic-file.ts';
+import { assertWritable, writeFileAtomic } from '../util/atomic-file.ts';
 import { DataError } from '../util/errors.ts';
 
 interface ScoreOptions {
@@ -70,6 +70,8 @@ export function registerScore(program: Command): void {
       if (o.space !== 'nb201') throw new DataError(`space '${o.space}' is not supported yet (supported: nb201)`);
       const proxy = getProxy(proxyName);
       const sel = selection(o);
+      const cells = selectNB201Cells(sel);
+      assertWritable(o.out);
       const settings = { ...proxy.defaults, ...(o.batch ? { batchSize: int('batch', o.batch) } : {}), ...(o.augment ? { augment: true } : {}) };
       const job = {
         space: 'nb201' as const,
@@ -81,7 +83,7 @@ export function registerScore(program: Command): void {
         dataDir: o.data,
       };
       const result = await scoreCells(job, {
-        cells: nb201Tasks(selectNB201Cells(sel)),
+        cells: nb201Tasks(cells),
         cacheDir: o.cacheDir,
         backend: o.backend as BackendName | undefined,
         workers: o.workers ? int('workers', o.workers) : undefined,
