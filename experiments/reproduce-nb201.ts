@@ -3,9 +3,10 @@
  *
  *   node --import tsx experiments/reproduce-nb201.ts --data DIR [--full | --sample N] [...]
  *
- * 1. The store: `--store`, else <store-dir>/nb201.h5, imported from DATA/nb201/nb201-accuracies.csv
- *    when missing (the table that has both ground truths the papers used: NB201 v1.0
- *    cifar10-valid and NATS-Bench; pass --store to use a store from the official .pth instead).
+ * 1. The store: `--store`, else <store-dir>/nb201.h5 built from every benchmark file in DATA/nb201/
+ *    (the official .pth releases, the NATS-tss directory, CSV tables; src/pipeline/data-sources.ts):
+ *    each file is imported once, and each ground truth is read from the release its experiment
+ *    documents (src/pipeline/ground-truth.ts); every report row names the file.
  * 2. Every NB201 experiment in experiments/ (NASWOT, zero-cost, FreeDARTS, BN-NAS, fair-BN), which score cells through the score
  *    cache (a rerun, or a run after a kill, recomputes nothing it already has).
  * 3. results/nb201/README.md with every table, the settings, the data's provenance and wall time.
@@ -16,18 +17,15 @@
  * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
  * experiments/nb201-bn-nas.ts for its --full).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importNB201 } from '../src/benchmarks/import-nb201.ts';
-import { BenchmarkStore } from '../src/benchmarks/store.ts';
+import { describeIgnored, describeStoreSources, openBenchmarkStore } from '../src/pipeline/data-sources.ts';
 import type { BackendName } from '../src/engine/backend.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
 import { PublishedTable } from '../src/report/published.ts';
 import { describeSelection, type CellSelection } from '../src/scoring/cell-selection.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
-import { writeFileAtomic } from '../src/util/atomic-file.ts';
-import { DataError } from '../src/util/errors.ts';
+import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
 import * as naswot from './nb201-naswot.ts';
 import * as zeroCost from './nb201-zero-cost.ts';
 import * as freedarts from './nb201-freedarts.ts';
@@ -61,6 +59,7 @@ export interface Options {
   data: string;
   storeDir: string;
   store?: string;
+  skipChecksum?: boolean;
   full?: boolean;
   sample: string;
   sampleSeed: string;
@@ -79,24 +78,6 @@ export interface Options {
   supernetBatch?: string;
 }
 
-async function openOrImportStore(o: Options): Promise<BenchmarkStore> {
-  const file = o.store ?? path.join(o.storeDir, 'nb201.h5');
-  if (!existsSync(file)) {
-    if (o.store) throw new DataError('store not found', { file });
-    const csv = path.join(o.data, 'nb201', 'nb201-accuracies.csv');
-    if (!existsSync(csv)) {
-      throw new DataError(
-        `no NB201 store and no table to build it from: put nb201-accuracies.csv in ${path.dirname(csv)}/ ` +
-          'or import an official file with `nasrepro import nb201 SRC --out ' + file + '` (see README)',
-        { file: csv },
-      );
-    }
-    process.stderr.write(`importing ${csv} -> ${file}\n`);
-    await importNB201(csv, file);
-  }
-  return BenchmarkStore.open(file);
-}
-
 function selection(o: Options): CellSelection {
   if (o.cells) return { kind: 'list', cells: o.cells.split(',').map(Number) };
   if (o.full) return { kind: 'all' };
@@ -105,7 +86,9 @@ function selection(o: Options): CellSelection {
 
 export async function reproduceNB201(o: Options): Promise<string> {
   const started = performance.now();
-  const store = await openOrImportStore(o);
+  assertWritable(path.join(o.out, 'README.md'));
+  const opened = await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
+  const store = opened.store;
   try {
     const ctx: ExperimentContext = {
       dataDir: o.data,
@@ -123,7 +106,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
     const outputs: ExperimentOutput[] = [];
     for (const e of experiments(o)) outputs.push(await e(ctx));
     const wall = (performance.now() - started) / 1000;
-    const sources = store.sources.map((s) => `- ${s.origin}: ${s.path} (${s.format}, sha256 ${s.sha256.slice(0, 16)}…)`);
+    const sources = [...describeStoreSources(store), ...describeIgnored(opened.discovery), ...opened.notes.map((n) => `- ${n}`)];
     const page = [
       '# NAS-Bench-201 reproduction',
       '',
