@@ -8,7 +8,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { createProgress, type Progress } from '../util/progress.ts';
 import type { SourceInfo } from './records.ts';
+
+/** Sources larger than this show a progress bar while hashed (on a TTY only; CI logs stay quiet). */
+const PROGRESS_BYTES = 256 * 2 ** 20;
 
 export interface SourceDigests {
   sha256: string;
@@ -16,11 +20,12 @@ export interface SourceDigests {
   bytes: number;
 }
 
-async function hashInto(hashes: ReturnType<typeof createHash>[], file: string): Promise<number> {
+async function hashInto(hashes: ReturnType<typeof createHash>[], file: string, progress?: Progress): Promise<number> {
   let bytes = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) {
     for (const h of hashes) h.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
+    progress?.tick((chunk as Buffer).length / 2 ** 20);
   }
   return bytes;
 }
@@ -39,7 +44,14 @@ export async function sourceDigests(src: string): Promise<SourceDigests> {
   const sha = createHash('sha256');
   const md5 = createHash('md5');
   let bytes = 0;
-  for (const f of filesOf(src)) bytes += await hashInto([sha, md5], f);
+  const files = filesOf(src);
+  const total = files.reduce((n, f) => n + statSync(f).size, 0);
+  const progress = total > PROGRESS_BYTES ? createProgress(`checksum ${path.basename(src)} (MiB)`, Math.ceil(total / 2 ** 20), { summary: false }) : undefined;
+  try {
+    for (const f of files) bytes += await hashInto([sha, md5], f, progress);
+  } finally {
+    progress?.done();
+  }
   return { sha256: sha.digest('hex'), md5: md5.digest('hex'), bytes };
 }
 

@@ -16,8 +16,12 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-bad-'));
 let store: string;
 
 function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
+  return run(['bin/nasrepro.js', ...args]);
+}
+
+function run(argv: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/nasrepro.js', ...args], { encoding: 'utf8', env: { ...process.env, NASREPRO_DEBUG: '' } }, (err, _stdout, stderr) => {
+    execFile(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, NASREPRO_DEBUG: '' } }, (err, _stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr });
     });
   });
@@ -25,11 +29,15 @@ function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
 
 /** The failure is reported as one short line with `parts`, and the exit code is 2. */
 async function expectOneLine(args: string[], ...parts: Array<string | RegExp>): Promise<string> {
-  const r = await cli(...args);
+  return expectOneLineFrom('nasrepro', cli(...args), parts);
+}
+
+async function expectOneLineFrom(program: string, result: Promise<{ code: number; stderr: string }>, parts: Array<string | RegExp>): Promise<string> {
+  const r = await result;
   const text = r.stderr.trim();
   expect(r.code, text).toBe(2);
   expect(text.split('\n'), text).toHaveLength(1);
-  expect(text).toMatch(/^nasrepro: /);
+  expect(text.startsWith(`${program}: `), text).toBe(true);
   expect(text).not.toMatch(/^\s+at /m);
   expect(text.length).toBeLessThan(500);
   for (const p of parts) expect(text).toMatch(p);
@@ -43,6 +51,16 @@ function head(file: string, bytes: number, out: string): string {
   closeSync(fd);
   writeFileSync(out, buf.subarray(0, n));
   return out;
+}
+
+/** A DATA whose CIFAR-10 training batch is cut inside a record. */
+function brokenCifarData(): string {
+  const data = path.join(tmp, 'data-bad-cifar');
+  const dir = path.join(data, 'cifar10', 'cifar-10-batches-bin');
+  mkdirSync(dir, { recursive: true });
+  head(dataFile('cifar10', 'cifar-10-batches-bin', 'data_batch_1.bin'), 3073 * 9 + 1000, path.join(dir, 'data_batch_1.bin'));
+  copyFileSync(dataFile('cifar10', 'cifar-10-batches-bin', 'test_batch.bin'), path.join(dir, 'test_batch.bin'));
+  return data;
 }
 
 const ARCH0 = archStringFromIndex(0);
@@ -80,11 +98,7 @@ describe('bad input gets one line naming the file and the problem', () => {
   });
 
   it('a CIFAR file whose size is not a whole number of records (wasm backend loaded)', async () => {
-    const data = path.join(tmp, 'data-bad-cifar');
-    const dir = path.join(data, 'cifar10', 'cifar-10-batches-bin');
-    mkdirSync(dir, { recursive: true });
-    head(dataFile('cifar10', 'cifar-10-batches-bin', 'data_batch_1.bin'), 3073 * 9 + 1000, path.join(dir, 'data_batch_1.bin'));
-    copyFileSync(dataFile('cifar10', 'cifar-10-batches-bin', 'test_batch.bin'), path.join(dir, 'test_batch.bin'));
+    const data = brokenCifarData();
     await expectOneLine(
       ['score', 'naswot', '--cells', '0', '--data', data, '--backend', 'wasm', '--workers', '1', '--cache-dir', path.join(tmp, 'cache'), '--out', path.join(tmp, 'e.csv')],
       /data_batch_1\.bin: size 28657 bytes is not a whole/,
@@ -98,6 +112,16 @@ describe('bad input gets one line naming the file and the problem', () => {
       ['score', 'naswot', '--cells', '0', '--data', empty, '--backend', 'wasm', '--workers', '1', '--cache-dir', path.join(tmp, 'cache'), '--out', path.join(tmp, 'f.csv')],
       /data-empty\/cifar10\/cifar-10-batches-bin: cifar10 directory not found/,
       /nasrepro fetch cifar10/,
+    );
+  });
+
+  it('the same in an experiment entry point (reproduce-nb201 on a broken CIFAR file)', async () => {
+    const data = brokenCifarData();
+    await expectOneLineFrom(
+      'reproduce-nb201',
+      run(['--import', 'tsx', 'experiments/reproduce-nb201.ts', '--data', data, '--store', store, '--cells', '0,1', '--workers', '1', '--backend', 'wasm',
+        '--out', path.join(tmp, 'results'), '--cache-dir', path.join(tmp, 'cache-repro')]),
+      [/data_batch_1\.bin: size 28657 bytes is not a whole/],
     );
   });
 
