@@ -26,6 +26,7 @@ import { PublishedTable } from '../src/report/published.ts';
 import { describeSelection, type CellSelection } from '../src/scoring/cell-selection.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
+import { DataError } from '../src/util/errors.ts';
 import * as naswot from './nb201-naswot.ts';
 import * as zeroCost from './nb201-zero-cost.ts';
 import * as freedarts from './nb201-freedarts.ts';
@@ -35,16 +36,25 @@ import { runFairBnExperiment } from './nb201-fair-bn.ts';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SAMPLE = 1000;
 
-/** Every NB201 experiment, in the order of the summary page. */
-function experiments(o: Options): Array<(ctx: ExperimentContext) => Promise<ExperimentOutput>> {
-  return [
-    (ctx) => naswot.run(ctx),
-    (ctx) => zeroCost.run(ctx, { zeroCostCells: Number(o.zeroCostCells), graspCells: Number(o.graspCells) }),
-    (ctx) => freedarts.run(ctx, { seeds: Number(o.freedartsSeeds ?? freedarts.DEFAULT_SEEDS) }),
+/** Every NB201 experiment by name, in the order of the summary page. */
+function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Promise<ExperimentOutput>> {
+  return {
+    naswot: (ctx) => naswot.run(ctx),
+    'zero-cost': (ctx) => zeroCost.run(ctx, { zeroCostCells: Number(o.zeroCostCells), graspCells: Number(o.graspCells) }),
+    freedarts: (ctx) => freedarts.run(ctx, { seeds: Number(o.freedartsSeeds ?? freedarts.DEFAULT_SEEDS) }),
     // BN-NAS first: fair-BN reuses its original-space supernet checkpoint
-    (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
-    (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
-  ];
+    'bn-nas': (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
+    'fair-bn': (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
+  };
+}
+
+/** The experiments `--only` names (all by default), checked before anything runs. */
+function chosenExperiments(o: Options): Array<(ctx: ExperimentContext) => Promise<ExperimentOutput>> {
+  const all = experiments(o);
+  const names = o.only ? o.only.split(',').map((n) => n.trim()) : Object.keys(all);
+  const unknown = names.filter((n) => !(n in all));
+  if (unknown.length > 0) throw new DataError(`--only: unknown experiment ${unknown.join(', ')} (known: ${Object.keys(all).join(', ')})`);
+  return Object.keys(all).filter((n) => names.includes(n)).map((n) => all[n]!);
 }
 
 /** Scaled-down supernet settings from the command line (the experiments' defaults otherwise). */
@@ -76,6 +86,7 @@ export interface Options {
   supernetC?: string;
   supernetN?: string;
   supernetBatch?: string;
+  only?: string;
 }
 
 function selection(o: Options): CellSelection {
@@ -86,6 +97,7 @@ function selection(o: Options): CellSelection {
 
 export async function reproduceNB201(o: Options): Promise<string> {
   const started = performance.now();
+  const chosen = chosenExperiments(o);
   assertWritable(path.join(o.out, 'README.md'));
   const opened = await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
   const store = opened.store;
@@ -104,7 +116,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
       batchSize: o.batch ? Number(o.batch) : undefined,
     };
     const outputs: ExperimentOutput[] = [];
-    for (const e of experiments(o)) outputs.push(await e(ctx));
+    for (const e of chosen) outputs.push(await e(ctx));
     const wall = (performance.now() - started) / 1000;
     const sources = [...describeStoreSources(store), ...describeIgnored(opened.discovery), ...opened.notes.map((n) => `- ${n}`)];
     const page = [
@@ -140,6 +152,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--supernet-c <n>', 'BN-NAS / fair-BN: supernet channels C (default 8)')
     .option('--supernet-n <n>', 'BN-NAS / fair-BN: cells per stage N (default 1)')
     .option('--supernet-batch <n>', 'BN-NAS / fair-BN: training batch (default 64)')
+    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn)')
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
   await runReproduction(program, reproduceNB201);
