@@ -48,6 +48,7 @@ import { stepTimeCalibration } from '../src/supernet/train-timing.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { chosenCells, type Candidate, type NB101ExperimentContext } from './nb101-naswot.ts';
 import { timeRatio } from './nb201-bn-nas.ts';
+import { originWithFiles } from '../src/pipeline/ground-truth.ts';
 
 const METRICS: CorrelationMetric[] = ['kendall_tau', 'spearman'];
 const TOP_K_FRACTIONS = [0.05, 0.01];
@@ -102,7 +103,7 @@ export function nb101Unavailable(ctx: NB101ExperimentContext): string | undefine
 export async function nb101SupernetInputs(ctx: NB101ExperimentContext, cells: Candidate[], checkpointDir: string | undefined): Promise<NB101SupernetInputs> {
   const info = await initBackend(ctx.backend);
   const specs = cells.map((c) => validateSpec(c.spec));
-  const origins = [...new Set(cells.map((c) => c.origin))].join(' / ');
+  const origins = [...new Set(cells.map((c) => c.origin))].map((o) => originWithFiles(ctx.store, o)).join(' / ');
   return {
     backend: `${info.name} ${info.version}`,
     started: performance.now(),

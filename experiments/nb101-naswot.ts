@@ -28,6 +28,7 @@ import type { CorrelationMetric } from '../src/stats/index.ts';
 import { measuredEntry } from '../src/pipeline/correlation-entry.ts';
 import type { ModelSpec } from '../src/spaces/nb101.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
+import { originWithFiles } from '../src/pipeline/ground-truth.ts';
 
 export interface NB101ExperimentContext {
   dataDir: string;
@@ -105,7 +106,7 @@ export async function run(ctx: NB101ExperimentContext): Promise<{ markdown: stri
   const backend = `${scored.backend.name} ${scored.backend.version}`;
   const x = Float64Array.from(scored.cells, (c) => c.score);
   const y = Float64Array.from(chosen, (c) => c.accuracy);
-  const origins = [...new Set(chosen.map((c) => c.origin))].join(' / ');
+  const origins = [...new Set(chosen.map((c) => c.origin))].map((o) => originWithFiles(ctx.store, o)).join(' / ');
   const groundTruth = `cifar10 valid 108ep, one training run (${origins}); the paper used final test accuracy`;
   const failed = scored.cells.filter((c) => c.status === 'error').length;
   const nonFinite = scored.cells.filter((c) => c.status === 'nan' || c.status === 'inf').length;

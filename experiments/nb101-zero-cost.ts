@@ -31,6 +31,7 @@ import { measuredEntry } from '../src/pipeline/correlation-entry.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { candidates, type Candidate, type NB101ExperimentContext } from './nb101-naswot.ts';
 import { ZERO_COST_PROXIES } from './nb201-zero-cost.ts';
+import { originWithFiles } from '../src/pipeline/ground-truth.ts';
 
 export const DEFAULT_NB101_ZERO_COST_CELLS = 150;
 export const DEFAULT_NB101_GRASP_CELLS = 30;
@@ -73,7 +74,7 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101ZeroCostOption
   const [grasp] = await scoreProxies([job('grasp')], { ...options, cells: tasks(graspChosen), label: 'grasp nb101' });
   results.set('grasp', { result: grasp!, cells: graspChosen });
 
-  const origins = [...new Set(chosen.map((c) => c.origin))].join(' / ');
+  const origins = [...new Set(chosen.map((c) => c.origin))].map((o) => originWithFiles(ctx.store, o)).join(' / ');
   const groundTruth = `cifar10 valid 108ep, one training run (${origins}); the paper used final test accuracy`;
   const entries: CorrelationEntry[] = [];
   const lines: string[] = [];

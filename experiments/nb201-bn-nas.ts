@@ -42,8 +42,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
-import { importNB201 } from '../src/benchmarks/import-nb201.ts';
-import { BenchmarkStore, type MetricQuery } from '../src/benchmarks/store.ts';
+import type { MetricQuery } from '../src/benchmarks/store.ts';
+import { openBenchmarkStore } from '../src/pipeline/data-sources.ts';
 import { datasetDir, DATASET_SOURCES, loadImageSet } from '../src/datasets/load.ts';
 import type { ImageSet } from '../src/datasets/types.ts';
 import { initBackend, type BackendName } from '../src/engine/backend.ts';
@@ -382,6 +382,7 @@ export interface StandaloneOptions {
   data: string;
   storeDir: string;
   store?: string;
+  skipChecksum?: boolean;
   sampleSeed: string;
   backend?: string;
   out: string;
@@ -393,21 +394,13 @@ export interface StandaloneOptions {
 
 /** The context the reproduce runner would hand over, for a run of one experiment alone. */
 export async function standaloneContext(o: StandaloneOptions, defaultCells: number): Promise<{ ctx: ExperimentContext; cells: number | undefined }> {
-  const file = o.store ?? path.join(o.storeDir, 'nb201.h5');
-  if (!existsSync(file)) {
-    if (o.store) throw new DataError('store not found', { file });
-    const csv = path.join(o.data, 'nb201', 'nb201-accuracies.csv');
-    if (!existsSync(csv)) throw new DataError(`no NB201 store and no table to build it from (${csv})`, { file });
-    process.stderr.write(`importing ${csv} -> ${file}\n`);
-    await importNB201(csv, file);
-  }
   const cells = o.cells !== undefined ? Number(o.cells) : defaultCells;
   if (!Number.isInteger(cells) || cells < 1) throw new DataError(`--cells must be a positive integer, got ${o.cells}`);
   const selection: CellSelection = o.full ? { kind: 'all' } : { kind: 'sample', size: cells, seed: Number(o.sampleSeed) };
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const ctx: ExperimentContext = {
     dataDir: o.data,
-    store: await BenchmarkStore.open(file),
+    store: (await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum })).store,
     published: PublishedTable.load(path.join(repo, 'reference', 'published.csv')),
     selection,
     cacheDir: o.cacheDir,

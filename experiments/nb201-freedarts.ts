@@ -24,13 +24,12 @@
  *
  * Alone: node --import tsx experiments/nb201-freedarts.ts --data ../shared/data --store-dir data
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { importNB201 } from '../src/benchmarks/import-nb201.ts';
-import { BenchmarkStore, type MetricQuery } from '../src/benchmarks/store.ts';
+import type { BenchmarkStore, MetricQuery } from '../src/benchmarks/store.ts';
+import { openBenchmarkStore } from '../src/pipeline/data-sources.ts';
 import { initBackend, type BackendName } from '../src/engine/backend.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
 import { groundTruth } from '../src/pipeline/ground-truth.ts';
@@ -328,22 +327,15 @@ function describeSettings(opts: FreeDartsExperimentOptions, backend: string, fir
   return lines;
 }
 
-async function openOrImportStore(o: { data: string; storeDir: string; store?: string }): Promise<BenchmarkStore> {
-  const file = o.store ?? path.join(o.storeDir, 'nb201.h5');
-  if (!existsSync(file)) {
-    if (o.store) throw new DataError('store not found', { file });
-    const csv = path.join(o.data, 'nb201', 'nb201-accuracies.csv');
-    if (!existsSync(csv)) throw new DataError(`no NB201 store at ${file} and no table to build it from`, { file: csv });
-    process.stderr.write(`importing ${csv} -> ${file}\n`);
-    await importNB201(csv, file);
-  }
-  return BenchmarkStore.open(file);
+async function openOrImportStore(o: { data: string; storeDir: string; store?: string; skipChecksum?: boolean }): Promise<BenchmarkStore> {
+  return (await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum })).store;
 }
 
 interface CliOptions {
   data: string;
   storeDir: string;
   store?: string;
+  skipChecksum?: boolean;
   out: string;
   seeds: string;
   firstSeed: string;
@@ -356,9 +348,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const program = new Command()
     .name('nb201-freedarts')
     .description('FreeDARTS / ZEROS search on NB201; writes <out>/freedarts/table.csv and table.md')
-    .option('--data <dir>', 'data directory (to build the store when missing)', process.env.DATA ?? 'data')
+    .option('--data <dir>', 'data directory (its benchmark files build the store)', process.env.DATA ?? 'data')
     .option('--store-dir <dir>', 'where the store is kept / created', 'data')
-    .option('--store <file>', 'use this store instead of <store-dir>/nb201.h5')
+    .option('--store <file>', 'use this store as is instead of <store-dir>/nb201.h5')
+    .option('--skip-checksum', "import benchmark files even if their checksum does not match their official name's")
     .option('--out <dir>', 'results directory', 'results/nb201')
     .option('--seeds <n>', 'number of seeds', String(DEFAULT_SEEDS))
     .option('--first-seed <s>', 'first seed', '0')

@@ -1,25 +1,27 @@
 /**
  * `make reproduce-nb101`: regenerates the NB101 tables into results/nb101/.
  *
- * 1. The store: `--store`, else <store-dir>/nb101.h5, imported when missing from every
- *    .tfrecord and .csv file in DATA/nb101/ (official tfrecords and the CSV tables, merged).
+ * 1. The store: `--store`, else <store-dir>/nb101.h5, imported from every .tfrecord and .csv file
+ *    in DATA/nb101/ (official tfrecords, checked against their published SHA-256, and the CSV
+ *    tables, merged), and imported again only when that set of files changes
+ *    (src/pipeline/data-sources.ts).
  * 2. The space store <store-dir>/nb101-space.h5 (from `nasrepro nb101 enumerate`, ~35 s) when it
  *    exists, to join hash-only ground truth to matrices. FULL=1 creates it if missing.
  * 3. Every NB101 experiment (NASWOT, zero-cost, BN-NAS, fair BN), then results/nb101/README.md.
  * Default: 1,000 sampled cells at stem 16 (a few minutes on 2 cores); FULL=1: every cell with
  * ground truth (and NB101's 3 modules per stack in the supernets).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importNB101 } from '../src/benchmarks/import-nb101.ts';
 import { writeNB101SpaceStore } from '../src/benchmarks/nb101-space-store.ts';
 import { BenchmarkStore } from '../src/benchmarks/store.ts';
 import type { BackendName } from '../src/engine/backend.ts';
 import { PublishedTable } from '../src/report/published.ts';
 import { NB101_CPU_STEM_CHANNELS } from '../src/scoring/score-one.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
-import { writeFileAtomic } from '../src/util/atomic-file.ts';
+import { describeIgnored, describeStoreSources, openBenchmarkStore } from '../src/pipeline/data-sources.ts';
+import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as bnNas from './nb101-bn-nas.ts';
 import * as fairBn from './nb101-fair-bn.ts';
@@ -33,6 +35,7 @@ export interface NB101Options {
   data: string;
   storeDir: string;
   store?: string;
+  skipChecksum?: boolean;
   full?: boolean;
   sample: string;
   sampleSeed: string;
@@ -50,26 +53,11 @@ export interface NB101Options {
   only?: string;
 }
 
-async function openOrImport(o: NB101Options): Promise<BenchmarkStore> {
-  const file = o.store ?? path.join(o.storeDir, 'nb101.h5');
-  if (!existsSync(file)) {
-    if (o.store) throw new DataError('store not found', { file });
-    const dir = path.join(o.data, 'nb101');
-    const sources = existsSync(dir)
-      ? readdirSync(dir).filter((f) => f.endsWith('.tfrecord') || f.endsWith('.csv')).sort().map((f) => path.join(dir, f))
-      : [];
-    if (sources.length === 0) {
-      throw new DataError('no NB101 store and no .tfrecord or .csv file to build it from (see README)', { file: dir });
-    }
-    process.stderr.write(`importing ${sources.join(', ')} -> ${file}\n`);
-    await importNB101(sources, file);
-  }
-  return BenchmarkStore.open(file);
-}
-
 export async function reproduceNB101(o: NB101Options): Promise<string> {
   const started = performance.now();
-  const store = await openOrImport(o);
+  assertWritable(path.join(o.out, 'README.md'));
+  const opened = await openBenchmarkStore({ benchmark: 'nb101', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
+  const store = opened.store;
   const spaceFile = path.join(o.storeDir, 'nb101-space.h5');
   if (o.full && !existsSync(spaceFile)) {
     process.stderr.write(`enumerating the NB101 space -> ${spaceFile}\n`);
@@ -117,7 +105,9 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       '# NAS-Bench-101 reproduction',
       '',
       `Generated ${new Date().toISOString()} by \`make reproduce-nb101\` in ${wall.toFixed(0)} s. Store: ${store.file}, from:`,
-      ...store.sources.map((s) => `- ${s.origin}: ${s.path} (${s.format}, sha256 ${s.sha256.slice(0, 16)}…)`),
+      ...describeStoreSources(store),
+      ...describeIgnored(opened.discovery),
+      ...opened.notes.map((n) => `- ${n}`),
       '',
       'Correlations are signed; delta = ours - published; CI = 95% percentile bootstrap over cells (1,000 resamples).',
       '',

@@ -3,9 +3,10 @@
  *
  *   node --import tsx experiments/reproduce-nb201.ts --data DIR [--full | --sample N] [...]
  *
- * 1. The store: `--store`, else <store-dir>/nb201.h5, imported from DATA/nb201/nb201-accuracies.csv
- *    when missing (the table that has both ground truths the papers used: NB201 v1.0
- *    cifar10-valid and NATS-Bench; pass --store to use a store from the official .pth instead).
+ * 1. The store: `--store`, else <store-dir>/nb201.h5 built from every benchmark file in DATA/nb201/
+ *    (the official .pth releases, the NATS-tss directory, CSV tables; src/pipeline/data-sources.ts):
+ *    each file is imported once, and each ground truth is read from the release its experiment
+ *    documents (src/pipeline/ground-truth.ts); every report row names the file.
  * 2. Every NB201 experiment in experiments/ (NASWOT, zero-cost, FreeDARTS, BN-NAS, fair-BN), which score cells through the score
  *    cache (a rerun, or a run after a kill, recomputes nothing it already has).
  * 3. results/nb201/README.md with every table, the settings, the data's provenance and wall time.
@@ -16,17 +17,15 @@
  * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
  * experiments/nb201-bn-nas.ts for its --full).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importNB201 } from '../src/benchmarks/import-nb201.ts';
-import { BenchmarkStore } from '../src/benchmarks/store.ts';
+import { describeIgnored, describeStoreSources, openBenchmarkStore } from '../src/pipeline/data-sources.ts';
 import type { BackendName } from '../src/engine/backend.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
 import { PublishedTable } from '../src/report/published.ts';
 import { describeSelection, type CellSelection } from '../src/scoring/cell-selection.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
-import { writeFileAtomic } from '../src/util/atomic-file.ts';
+import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as naswot from './nb201-naswot.ts';
 import * as zeroCost from './nb201-zero-cost.ts';
@@ -37,16 +36,25 @@ import { runFairBnExperiment } from './nb201-fair-bn.ts';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SAMPLE = 1000;
 
-/** Every NB201 experiment, in the order of the summary page. */
-function experiments(o: Options): Array<(ctx: ExperimentContext) => Promise<ExperimentOutput>> {
-  return [
-    (ctx) => naswot.run(ctx),
-    (ctx) => zeroCost.run(ctx, { zeroCostCells: Number(o.zeroCostCells), graspCells: Number(o.graspCells) }),
-    (ctx) => freedarts.run(ctx, { seeds: Number(o.freedartsSeeds ?? freedarts.DEFAULT_SEEDS) }),
+/** Every NB201 experiment by name, in the order of the summary page. */
+function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Promise<ExperimentOutput>> {
+  return {
+    naswot: (ctx) => naswot.run(ctx),
+    'zero-cost': (ctx) => zeroCost.run(ctx, { zeroCostCells: Number(o.zeroCostCells), graspCells: Number(o.graspCells) }),
+    freedarts: (ctx) => freedarts.run(ctx, { seeds: Number(o.freedartsSeeds ?? freedarts.DEFAULT_SEEDS) }),
     // BN-NAS first: fair-BN reuses its original-space supernet checkpoint
-    (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
-    (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
-  ];
+    'bn-nas': (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
+    'fair-bn': (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
+  };
+}
+
+/** The experiments `--only` names (all by default), checked before anything runs. */
+function chosenExperiments(o: Options): Array<(ctx: ExperimentContext) => Promise<ExperimentOutput>> {
+  const all = experiments(o);
+  const names = o.only ? o.only.split(',').map((n) => n.trim()) : Object.keys(all);
+  const unknown = names.filter((n) => !(n in all));
+  if (unknown.length > 0) throw new DataError(`--only: unknown experiment ${unknown.join(', ')} (known: ${Object.keys(all).join(', ')})`);
+  return Object.keys(all).filter((n) => names.includes(n)).map((n) => all[n]!);
 }
 
 /** Scaled-down supernet settings from the command line (the experiments' defaults otherwise). */
@@ -61,6 +69,7 @@ export interface Options {
   data: string;
   storeDir: string;
   store?: string;
+  skipChecksum?: boolean;
   full?: boolean;
   sample: string;
   sampleSeed: string;
@@ -77,24 +86,7 @@ export interface Options {
   supernetC?: string;
   supernetN?: string;
   supernetBatch?: string;
-}
-
-async function openOrImportStore(o: Options): Promise<BenchmarkStore> {
-  const file = o.store ?? path.join(o.storeDir, 'nb201.h5');
-  if (!existsSync(file)) {
-    if (o.store) throw new DataError('store not found', { file });
-    const csv = path.join(o.data, 'nb201', 'nb201-accuracies.csv');
-    if (!existsSync(csv)) {
-      throw new DataError(
-        `no NB201 store and no table to build it from: put nb201-accuracies.csv in ${path.dirname(csv)}/ ` +
-          'or import an official file with `nasrepro import nb201 SRC --out ' + file + '` (see README)',
-        { file: csv },
-      );
-    }
-    process.stderr.write(`importing ${csv} -> ${file}\n`);
-    await importNB201(csv, file);
-  }
-  return BenchmarkStore.open(file);
+  only?: string;
 }
 
 function selection(o: Options): CellSelection {
@@ -105,7 +97,10 @@ function selection(o: Options): CellSelection {
 
 export async function reproduceNB201(o: Options): Promise<string> {
   const started = performance.now();
-  const store = await openOrImportStore(o);
+  const chosen = chosenExperiments(o);
+  assertWritable(path.join(o.out, 'README.md'));
+  const opened = await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
+  const store = opened.store;
   try {
     const ctx: ExperimentContext = {
       dataDir: o.data,
@@ -121,9 +116,9 @@ export async function reproduceNB201(o: Options): Promise<string> {
       batchSize: o.batch ? Number(o.batch) : undefined,
     };
     const outputs: ExperimentOutput[] = [];
-    for (const e of experiments(o)) outputs.push(await e(ctx));
+    for (const e of chosen) outputs.push(await e(ctx));
     const wall = (performance.now() - started) / 1000;
-    const sources = store.sources.map((s) => `- ${s.origin}: ${s.path} (${s.format}, sha256 ${s.sha256.slice(0, 16)}…)`);
+    const sources = [...describeStoreSources(store), ...describeIgnored(opened.discovery), ...opened.notes.map((n) => `- ${n}`)];
     const page = [
       '# NAS-Bench-201 reproduction',
       '',
@@ -157,6 +152,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--supernet-c <n>', 'BN-NAS / fair-BN: supernet channels C (default 8)')
     .option('--supernet-n <n>', 'BN-NAS / fair-BN: cells per stage N (default 1)')
     .option('--supernet-batch <n>', 'BN-NAS / fair-BN: training batch (default 64)')
+    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn)')
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
   await runReproduction(program, reproduceNB201);

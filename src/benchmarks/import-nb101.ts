@@ -15,6 +15,7 @@ import type { NB101Record } from './records.ts';
 import { readNB101Csv } from './nb101-csv.ts';
 import { readNB101Tfrecord } from './nb101-tfrecord.ts';
 import { describeSource } from './source-info.ts';
+import { htmlPageError, looksLikeHtml, verifySource, type VerifyOptions } from './verify-source.ts';
 import { StoreBuilder, type StoreSource } from './store-writer.ts';
 
 export type NB101SourceFormat = 'tfrecord' | 'csv';
@@ -23,6 +24,7 @@ export function detectNB101Source(src: string): NB101SourceFormat {
   if (!existsSync(src)) throw new DataError('no such file', { file: src });
   const head = readFileHead(src);
   const n = head.length;
+  if (looksLikeHtml(head)) throw htmlPageError(src);
   // A TFRecord starts with a uint64 LE length followed by the masked CRC32C of those 8 bytes.
   if (n >= 12 && maskCrc32c(crc32c(head, 0, 8)) === head.readUInt32LE(8)) return 'tfrecord';
   if (looksLikeCsvHeader(head)) return 'csv';
@@ -35,13 +37,15 @@ export interface NB101ImportSummary {
   seconds: number;
 }
 
-export async function importNB101(srcs: string[], out: string): Promise<NB101ImportSummary> {
+/** Imports and merges the sources; each is checked first (verify-source.ts: the published SHA-256 of the official tfrecords). */
+export async function importNB101(srcs: string[], out: string, opts: VerifyOptions = {}): Promise<NB101ImportSummary> {
   const started = performance.now();
   const builder = new StoreBuilder('nb101', 1 << 12);
   const hasMatrix = new Set<number>();
   const sources: StoreSource[] = [];
   for (const src of srcs) {
     const format = detectNB101Source(src);
+    const digests = await verifySource(src, opts);
     const origin = format === 'tfrecord' ? 'nb101' : 'nb101-csv';
     const add = (r: NB101Record): void => {
       const row = builder.row(r.hash);
@@ -53,7 +57,7 @@ export async function importNB101(srcs: string[], out: string): Promise<NB101Imp
     };
     if (format === 'tfrecord') await readNB101Tfrecord(src, add);
     else await readNB101Csv(src, add);
-    sources.push({ ...(await describeSource(src, format)), origin });
+    sources.push({ ...(await describeSource(src, format, digests)), origin });
   }
   await builder.write(out, sources);
   return { cells: builder.size, cellsWithMatrix: hasMatrix.size, seconds: (performance.now() - started) / 1000 };

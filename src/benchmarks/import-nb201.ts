@@ -18,6 +18,7 @@ import { readNB201Csv } from './nb201-csv.ts';
 import { nb201PthOriginFromName, readNB201Pth } from './nb201-pth.ts';
 import { readNATSTss } from './nats-tss.ts';
 import { describeSource } from './source-info.ts';
+import { htmlPageError, looksLikeHtml, verifySource, type VerifyOptions } from './verify-source.ts';
 import { looksLikeCsvHeader } from './import-nb101.ts';
 import { StoreBuilder, type StoreSource } from './store-writer.ts';
 
@@ -32,6 +33,7 @@ export function detectNB201Source(src: string): NB201SourceFormat {
   }
   const head = readFileHead(src);
   const n = head.length;
+  if (looksLikeHtml(head)) throw htmlPageError(src);
   if (n >= 4 && head.readUInt32BE(0) === 0x504b0304) return 'pth'; // zip serialization
   if (n >= 2 && head[0] === 0x80) return 'pth'; // legacy serialization: starts with a pickle
   if (looksLikeCsvHeader(head)) return 'csv';
@@ -49,9 +51,15 @@ export interface NB201ImportSummary {
   seconds: number;
 }
 
-export async function importNB201(src: string, out: string): Promise<NB201ImportSummary> {
+/**
+ * Imports one source. The file is checked first (verify-source.ts: a saved web page, an MD5 that
+ * does not end with the digits the official name carries), in the same pass that computes the
+ * digests the store records.
+ */
+export async function importNB201(src: string, out: string, opts: VerifyOptions = {}): Promise<NB201ImportSummary> {
   const started = performance.now();
   const format = detectNB201Source(src);
+  const digests = await verifySource(src, opts);
   const builder = new StoreBuilder('nb201', NB201_NUM_CELLS);
   for (let i = 0; i < NB201_NUM_CELLS; i++) builder.setRow(i, archStringFromIndex(i));
 
@@ -95,7 +103,7 @@ export async function importNB201(src: string, out: string): Promise<NB201Import
     formatName = 'nats-tss';
   }
 
-  const info = await describeSource(src, formatName);
+  const info = await describeSource(src, formatName, digests);
   const sources: StoreSource[] = [{ ...info, origin }];
   await builder.write(out, sources);
   return {

@@ -46,6 +46,9 @@ const KNOWN_COLUMNS: Record<string, ColumnMeaning> = {
   params_M: m('nats-tss-v1_0', 'cifar10', 'model', 'params_M', 200),
 };
 
+/** The shared table's known columns and what each holds (for "which file provides" answers). */
+export const NB201_CSV_COLUMNS: Readonly<Record<string, Readonly<ColumnMeaning>>> = KNOWN_COLUMNS;
+
 function m(origin: string, dataset: string, split: string, metric: string, epochs: number): ColumnMeaning {
   return { origin, dataset, split, metric, epochs, seed: 'mean' };
 }

@@ -69,5 +69,9 @@ export interface SourceInfo {
   format: string;
   /** sha256 of the file (of the concatenated files, sorted by name, for a directory). */
   sha256: string;
+  /** md5 likewise (NB201 names carry its last digits); absent in stores written before it was recorded. */
+  md5?: string;
   bytes: number;
+  /** Size and mtime digest (src/benchmarks/source-info.ts): tells an unchanged source from a new one. */
+  fingerprint?: string;
 }

@@ -107,6 +107,24 @@ export class StoreBuilder {
     values[row] = m.value;
   }
 
+  /**
+   * Sets a whole column's values for one seed at once (rows 0..values.length-1, NaN = missing):
+   * how a store is assembled from other stores' columns. A column may be set once per seed.
+   */
+  setColumn(key: MetricKey, seed: string, values: Float64Array): void {
+    if (values.length > this.size) throw new Error(`store builder: column has ${values.length} rows, the store ${this.size}`);
+    const id = metricPath(key).join('/');
+    let col = this.columns.get(id);
+    if (!col) {
+      col = { key: { ...key }, seeds: new Map() };
+      this.columns.set(id, col);
+    }
+    if (col.seeds.has(seed)) throw new Error(`store builder: ${describeMetric(key)} seed ${seed} set twice`);
+    const full = new Float64Array(this.capacity).fill(NaN);
+    full.set(values);
+    col.seeds.set(seed, full);
+  }
+
   setNB101Cell(row: number, matrix: number[][], ops: string[]): void {
     if (this.benchmark !== 'nb101') throw new Error('setNB101Cell on a non-NB101 store');
     const n = ops.length;

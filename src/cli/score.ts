@@ -17,7 +17,7 @@ import { nb201Tasks, scoreCells, type ScoreCellsResult } from '../scoring/score-
 import type { ScoreJob, ScoreTask } from '../scoring/score-job.ts';
 import { NB101_CPU_STEM_CHANNELS } from '../scoring/score-one.ts';
 import { archStringFromIndex } from '../spaces/nb201-index.ts';
-import { writeFileAtomic } from '../util/atomic-file.ts';
+import { assertWritable, writeFileAtomic } from '../util/atomic-file.ts';
 import { DataError } from '../util/errors.ts';
 
 interface ScoreOptions {
@@ -122,6 +122,7 @@ export function registerScore(program: Command): void {
       const batchSeeds = o.batchSeeds !== undefined ? intList('batch-seeds', o.batchSeeds) : [int('batch-seed', o.batchSeed ?? '0')];
       if (o.initSeeds !== undefined && o.initSeed !== undefined) throw new DataError('give --init-seed or --init-seeds, not both');
       if (o.batchSeeds !== undefined && o.batchSeed !== undefined) throw new DataError('give --batch-seed or --batch-seeds, not both');
+      assertWritable(o.out);
       const settings = { ...proxy.defaults, ...(o.batch ? { batchSize: int('batch', o.batch) } : {}), ...(o.augment ? { augment: true } : {}) };
 
       let tasks: ScoreTask[];

@@ -30,20 +30,20 @@ export const DATASET_SOURCES: Readonly<Record<DatasetName, DatasetSource>> = Obj
     dir: ['cifar10', 'cifar-10-batches-bin'],
     splits: ['train', 'test'],
     whereToGetIt:
-      'download the CIFAR-10 binary version (https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz) and extract it into <data>/cifar10/',
+      'run `nasrepro fetch cifar10 --data <data>` (downloads and checks the binary version, https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz, into <data>/cifar10/)',
   },
   cifar100: {
     dir: ['cifar100', 'cifar-100-binary'],
     splits: ['train', 'test'],
     whereToGetIt:
-      'download the CIFAR-100 binary version (https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz) and extract it into <data>/cifar100/',
+      'run `nasrepro fetch cifar100 --data <data>` (downloads and checks the binary version, https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz, into <data>/cifar100/)',
   },
   'ImageNet16-120': {
     dir: ['ImageNet16'],
     splits: ['train', 'valid'],
     whereToGetIt:
       "get the 16x16 downsampled ImageNet of Chrabaszcz et al. 2017 (image-net.org, 'Downsampled ImageNet 16x16': " +
-      'train_data_batch_1..10 and val_data), as NAS-Bench-201 uses it, and put the files in <data>/ImageNet16/',
+      'train_data_batch_1..10 and val_data), as NAS-Bench-201 uses it, and put the files in <data>/ImageNet16/ (README: "ImageNet16-120")',
   },
 });
 

@@ -20,6 +20,7 @@ import type { BackendName } from './backend.ts';
 import { EngineError } from './errors.ts';
 import type { FaultKind } from './faults.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
+import { DataError } from '../util/errors.ts';
 
 export interface PoolOptions<TTask, TResult> {
   /** Path of the worker module (a .ts file calling serveTasks), absolute or relative to cwd. */
@@ -198,7 +199,13 @@ class Pool<TTask, TResult> {
         slot.ready = true;
         break;
       case 'setup-failed':
-        this.fail(new EngineError(`worker setup failed: ${message.error.message}`));
+        // Bad input met while setting up (a missing or broken image file) stays a DataError, so
+        // the command reports it as the user's to fix rather than as an engine failure.
+        this.fail(
+          message.error.name === 'DataError'
+            ? new DataError(message.error.message)
+            : new EngineError(`worker setup failed: ${message.error.message}`),
+        );
         return;
       case 'result': {
         const item = this.takeCurrent(slot, message.seq);

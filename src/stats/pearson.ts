@@ -1,10 +1,13 @@
 /**
- * Pearson's product-moment correlation over the finite pairs.
+ * Pearson's product-moment correlation over the finite pairs: simple-statistics'
+ * `sampleCorrelation` (the sample covariance over both sample standard deviations; the n-1 cancels).
  *
- * Two-pass (centre first, then sum products) and each column scaled by its largest deviation
- * before multiplying: r is invariant to that scaling, and it keeps squares of very large or very
- * small proxy scores (synflow reaches 1e30+) from overflowing or underflowing float64.
+ * Each column is first divided by its largest magnitude: r is invariant to that scaling, and it
+ * keeps squares of very large or very small proxy scores (synflow reaches 1e30+, squares of 1e200
+ * overflow float64) from becoming Infinity or 0, which the library would turn into NaN. The result
+ * is clamped to [-1, 1]: rounding can push |r| a hair past 1 for perfectly (anti)correlated columns.
  */
+import { sampleCorrelation } from 'simple-statistics';
 import { constantColumnReason, finitePairs, type CorrelationResult } from './pairs.ts';
 
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): CorrelationResult {
@@ -16,38 +19,16 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): Correlation
 }
 
 /** r for two finite columns that both vary (callers have checked). Clamped to [-1, 1]. */
-export function pearsonOfVarying(x: Float64Array, y: Float64Array): number {
-  const dx = centredAndScaled(x);
-  const dy = centredAndScaled(y);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < dx.length; i++) {
-    sxy += dx[i] * dy[i];
-    sxx += dx[i] * dx[i];
-    syy += dy[i] * dy[i];
-  }
-  const r = sxy / Math.sqrt(sxx * syy);
-  // Rounding can push |r| a hair past 1 for perfectly (anti)correlated columns.
+export function pearsonOfVarying(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  const r = sampleCorrelation(scaledToUnit(x), scaledToUnit(y));
   return Math.max(-1, Math.min(1, r));
 }
 
-function centredAndScaled(v: Float64Array): Float64Array {
-  const n = v.length;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += v[i];
-  let mean = sum / n;
-  if (!Number.isFinite(mean)) {
-    // The sum of huge values overflowed: sum v/n instead (a little less exact, never infinite).
-    mean = 0;
-    for (let i = 0; i < n; i++) mean += v[i] / n;
-  }
-  const d = new Float64Array(n);
+/** The column divided by its largest |value| (unchanged when that is 0 or not finite). */
+function scaledToUnit(v: ArrayLike<number>): number[] {
   let scale = 0;
-  for (let i = 0; i < n; i++) {
-    d[i] = v[i] - mean;
-    scale = Math.max(scale, Math.abs(d[i]));
-  }
-  if (scale > 0 && Number.isFinite(scale)) for (let i = 0; i < n; i++) d[i] /= scale;
-  return d;
+  for (let i = 0; i < v.length; i++) scale = Math.max(scale, Math.abs(v[i]!));
+  const out = Array.from(v);
+  if (scale > 0 && Number.isFinite(scale)) for (let i = 0; i < out.length; i++) out[i]! /= scale;
+  return out;
 }

@@ -7,9 +7,10 @@
  * system), fsync it, rename it over the target, then fsync the directory so the rename itself is
  * durable. The parent directory is created if missing. On failure the temporary file is removed.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DataError } from './errors.ts';
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(path.resolve(file));
@@ -44,5 +45,34 @@ export function fsyncDirectory(dir: string): void {
     // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Fails now, with a DataError naming `file`, if `file` could not be written later (its directory
+ * cannot be created, or is not writable): a command that computes for minutes checks its output
+ * path before it starts, not after. Creates the directory; leaves no file behind.
+ */
+export function assertWritable(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  const probe = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.probe`);
+  try {
+    if (existsSync(file) && statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    mkdirSync(dir, { recursive: true });
+    closeSync(openSync(probe, 'wx', 0o644));
+    rmSync(probe, { force: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why: Record<string, string> = {
+      ENOTDIR: 'a part of the path is a file, not a directory',
+      // mkdir -p over a path whose parent is a regular file
+      EEXIST: 'a part of the path is a file, not a directory',
+      EISDIR: 'is a directory',
+      EACCES: 'permission denied',
+      EPERM: 'permission denied',
+      EROFS: 'read-only file system',
+      ENOSPC: 'no space left on the device',
+    };
+    throw new DataError(`cannot write the output here: ${why[code ?? ''] ?? (e as Error).message}`, { file }, { cause: e });
   }
 }

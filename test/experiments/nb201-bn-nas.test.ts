@@ -44,7 +44,7 @@ describe('BN-NAS and fair-BN experiments (toy scale)', () => {
     const corr = rows('bn-nas/correlation.csv');
     for (const method of ['bn-nas (bn-only supernet)', 'bn-nas (standard supernet, equal time)', 'conv count (bn-nas at initialisation)']) {
       const r = corr.find((x) => x.method === method && x.metric === 'kendall_tau')!;
-      expect(r.ground_truth).toBe('cifar10-valid x-valid 200ep (nb201-v1_0)');
+      expect(r.ground_truth).toBe('cifar10-valid x-valid 200ep (nb201-v1_0: nb201-accuracies.csv)');
       expect(Number(r.n)).toBe(30);
       expect(Math.abs(Number(r.ours))).toBeLessThanOrEqual(1);
       expect(r.published).toBe('n/a');

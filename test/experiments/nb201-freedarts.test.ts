@@ -12,7 +12,8 @@ import { DataError } from '../../src/util/errors.ts';
 
 /**
  * A store with one ground truth (cifar10-valid x-valid) whose accuracy is the cell's index / 200,
- * so a test can tell which cell a row names. The experiment only needs resolve / column / rowOf.
+ * so a test can tell which cell a row names. The experiment only needs columns / resolve / column /
+ * rowOf (and sources, to name the file: none here).
  */
 function fakeStore(): BenchmarkStore {
   const keys = Array.from({ length: NB201_NUM_CELLS }, (_, i) => archStringFromIndex(i));
@@ -20,7 +21,10 @@ function fakeStore(): BenchmarkStore {
   const has = (q: MetricQuery) => q.dataset === 'cifar10-valid' && q.split === 'x-valid' && q.epochs === 200;
   const store = {
     file: 'fake.h5',
+    benchmark: 'nb201',
     keys,
+    columns: [{ origin: 'fake', dataset: 'cifar10-valid', split: 'x-valid', metric: 'accuracy', epochs: 200, seeds: ['mean'] }],
+    sources: [],
     rowOf: (k: string) => rows.get(k),
     resolve: (q: MetricQuery) => {
       if (!has(q)) throw new DataError(`store has no ${q.dataset} ${q.split}`, { file: 'fake.h5' });

@@ -32,8 +32,9 @@ describe('reproduce-nb101 (quick)', () => {
     const hashOnly = (parse(readFileSync(dataFile('nb101', 'nb101-hash-accuracy-20k.csv')), { columns: true }) as Record<string, string>[]).map((r) => r.key!);
     const expectedJoined = hashOnly.filter((h) => withMatrix.has(h)).length;
 
+    // --store: this store (the hash-only table alone), not one built from every file in DATA/nb101/
     const page = await reproduceNB101({
-      data: DATA_DIR, storeDir, sample: '6', sampleSeed: '0', stem: '4', batch: '8', workers: '2',
+      data: DATA_DIR, storeDir, store: path.join(storeDir, 'nb101.h5'), sample: '6', sampleSeed: '0', stem: '4', batch: '8', workers: '2',
       out: path.join(tmp, 'results'), cacheDir: path.join(tmp, 'cache'), zeroCostCells: '5', graspCells: '3', bnSteps: '4', fairBnCells: '4',
     });
     expect(expectedJoined).toBeGreaterThan(0);
@@ -43,7 +44,7 @@ describe('reproduce-nb101 (quick)', () => {
     const tau = rows.find((r) => r.metric === 'kendall_tau')!;
     expect(Number(tau.n)).toBe(6);
     expect(Number(tau.published)).toBe(0.285);
-    expect(tau.ground_truth).toMatch(/valid 108ep, one training run \(nb101-csv\)/);
+    expect(tau.ground_truth).toMatch(/valid 108ep, one training run \(nb101-csv: nb101-hash-accuracy-20k\.csv\)/);
     expect(tau.notes).toMatch(/stem 4 channels/);
     expect(existsSync(path.join(tmp, 'results', 'naswot', 'scores-cifar10.csv'))).toBe(true);
     // the zero-cost rows: every proxy, |rho| beside the published NB101 value
