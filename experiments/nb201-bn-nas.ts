@@ -49,7 +49,7 @@ import type { ImageSet } from '../src/datasets/types.ts';
 import { initBackend, type BackendName } from '../src/engine/backend.ts';
 import type { NB201Op } from '../src/models/nb201-cell.ts';
 import type { EdgeRef, ParamKind } from '../src/models/nb201-network.ts';
-import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
+import { nb201ExperimentContext, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
 import { groundTruth, valuesAt } from '../src/pipeline/ground-truth.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { bnNasScore, opGammaScores, snapshotGammas } from '../src/proxies/bn-nas.ts';
@@ -398,7 +398,7 @@ export async function standaloneContext(o: StandaloneOptions, defaultCells: numb
   if (!Number.isInteger(cells) || cells < 1) throw new DataError(`--cells must be a positive integer, got ${o.cells}`);
   const selection: CellSelection = o.full ? { kind: 'all' } : { kind: 'sample', size: cells, seed: Number(o.sampleSeed) };
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const ctx: ExperimentContext = {
+  const ctx: ExperimentContext = nb201ExperimentContext({
     dataDir: o.data,
     store: (await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum })).store,
     published: PublishedTable.load(path.join(repo, 'reference', 'published.csv')),
@@ -406,9 +406,7 @@ export async function standaloneContext(o: StandaloneOptions, defaultCells: numb
     cacheDir: o.cacheDir,
     outDir: o.out,
     backend: o.backend as BackendName | undefined,
-    batchSeed: 0,
-    initSeed: 0,
-  };
+  });
   return { ctx, cells: o.full ? undefined : cells };
 }
 

@@ -1,7 +1,7 @@
 /**
  * NASWOT on NAS-Bench-201 (Mellor et al., ICML 2021).
  *
- * What is run:
+ * What is run (Figure 3 through the correlation runner, src/pipeline/correlation-runner.ts):
  * - Figure 3: Kendall τ (and Spearman ρ, unpublished) between the NASWOT score and accuracy, per
  *   dataset, the score computed on a batch of 128 training images of that same dataset. Ground
  *   truths: CIFAR-10 validation accuracy (cifar10-valid x-valid, 200 epochs, NB201 v1.0, as the
@@ -13,29 +13,25 @@
  * - The cells: the paper drew 1,000 at random; we score a seeded uniform sample (default 1,000)
  *   or, with FULL=1, all 15,625. The search draws from the scored cells, not from the whole space
  *   unless FULL=1, so N is capped at half the pool (larger N would pick the pool's best every run).
- * - One image batch (seed 0) and one weight initialisation (seed 0): the paper's Figure 3 is also
- *   one batch per cell; its Table 2 varies the batch per run, which we do not (scores are cached).
+ * - One image batch and one weight initialisation per seed pair (the reproduce run's
+ *   --init-seeds x --batch-seeds; the first pair on every cell, the others on a prefix): the
+ *   paper's Figure 3 is one batch per cell; its Table 2 varies the batch per run, which we do not
+ *   (scores are cached); the search uses the first seed pair's scores.
  * - Datasets whose images are not in DATA get rows saying so instead of numbers.
  */
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
-import { DATASET_SOURCES, datasetDir } from '../src/datasets/load.ts';
-import type { DatasetName } from '../src/datasets/types.ts';
 import type { MetricQuery } from '../src/benchmarks/store.ts';
-import { groundTruth, valuesAt } from '../src/pipeline/ground-truth.ts';
+import type { DatasetName } from '../src/datasets/types.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
-import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
+import { measuredEntry } from '../src/pipeline/correlation-entry.ts';
+import { runCorrelationSpec, type CorrelationSpec } from '../src/pipeline/correlation-runner.ts';
+import { groundTruth } from '../src/pipeline/ground-truth.ts';
+import type { CorrelationEntry } from '../src/report/correlation-table.ts';
 import { buildSearchRows, searchTableMarkdown, writeSearchTable, type SearchEntry } from '../src/report/search-table.ts';
-import { getProxy } from '../src/proxies/registry.ts';
-import { describeSelection, selectNB201Cells } from '../src/scoring/cell-selection.ts';
-import { nb201Tasks, scoreCells, type ScoredCell } from '../src/scoring/score-cells.ts';
 import { nSampleSearch, type Selector } from '../src/search/n-sample-search.ts';
 import { prunedNB201Key } from '../src/spaces/nb201-canonical.ts';
-import { archStringFromIndex, cellFromIndex } from '../src/spaces/nb201-index.ts';
+import { cellFromIndex } from '../src/spaces/nb201-index.ts';
 import { meanStd, type CorrelationMetric } from '../src/stats/index.ts';
-import { measuredEntry, missingEntry } from '../src/pipeline/correlation-entry.ts';
-import { writeFileAtomic } from '../src/util/atomic-file.ts';
-import { existsSync } from 'node:fs';
 
 const PAPER = 'naswot-icml2021';
 const METHOD = 'naswot';
@@ -93,142 +89,90 @@ const SEARCH_N = [10, 100, 1000];
 const SEARCH_RUNS = 500;
 const SEARCH_SEED = 0;
 
-export async function run(ctx: ExperimentContext): Promise<ExperimentOutput> {
-  const outDir = path.join(ctx.outDir, 'naswot');
-  const proxy = getProxy('naswot');
-  const settings = { ...proxy.defaults, ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}) };
-  const cells = selectNB201Cells(ctx.selection);
-  const correlation: CorrelationEntry[] = [];
-  const search: SearchEntry[] = [];
-  const files: string[] = [];
-  const settingsLines: string[] = [];
-
-  for (const ds of DATASETS) {
-    const dir = datasetDir(ctx.dataDir, ds.images);
-    if (!existsSync(dir)) {
-      const note = `data not present: no ${ds.images} images in ${dir}`;
-      for (const gt of ds.correlations) {
-        for (const metric of METRICS) correlation.push(missingRow(ctx, ds, gt, metric, note));
-      }
-      settingsLines.push(`- ${ds.images}: images not present in ${dir}; rows say so. To add them: ${DATASET_SOURCES[ds.images].whereToGetIt}.`);
-      continue;
-    }
-    const scored = await scoreCells(
-      { space: 'nb201', proxy: proxy.name, settings, dataset: ds.images, batchSeed: ctx.batchSeed, initSeed: ctx.initSeed, dataDir: ctx.dataDir },
-      { cells: nb201Tasks(cells), cacheDir: ctx.cacheDir, backend: ctx.backend, workers: ctx.workers, label: `naswot ${ds.images}` },
-    );
-    const backend = `${scored.backend.name} ${scored.backend.version}`;
-    const scores = Float64Array.from(scored.cells, (c) => c.score);
-    const failed = scored.cells.filter((c) => c.status === 'error').length;
-    const nonFinite = scored.cells.filter((c) => c.status === 'nan' || c.status === 'inf').length;
-    const cellSeconds = scored.cells.reduce((s, c) => s + c.seconds, 0);
-    settingsLines.push(
-      `- ${ds.images}: ${describeSelection(ctx.selection)}, batch ${settings.batchSize} training images (batch seed ${ctx.batchSeed}), ` +
-        `weights seed ${ctx.initSeed}, backend ${backend}; ${scored.computed} cells computed this run, ` +
-        `${(cellSeconds / scored.cells.length).toFixed(2)} s per cell per worker, ${failed} failed, ${nonFinite} non-finite.`,
-    );
-    const scoreFile = path.join(outDir, `scores-${ds.images}.csv`);
-    writeScores(scoreFile, scored.cells, ctx, ds);
-    files.push(path.relative(ctx.outDir, scoreFile));
-
-    for (const gt of ds.correlations) {
-      const truth = groundTruth(ctx.store, gt.query);
+/**
+ * Figure 3's table as a spec for the correlation runner (src/pipeline/correlation-runner.ts):
+ * NASWOT on every dataset's own images, Kendall τ and Spearman ρ against each ground truth, and
+ * two extra rows per published ground truth (derive): the reference's convention for singular
+ * K (log|det K| = -inf kept and ranked last, where the harness excludes non-finite scores), and
+ * the correlation over one cell per isomorphism class.
+ */
+export const FIGURE3: CorrelationSpec = {
+  experiment: 'naswot',
+  title: 'NASWOT (Mellor et al., ICML 2021)',
+  paper: PAPER,
+  space: 'nb201',
+  description: [
+    'Figure 3: Kendall τ (and Spearman ρ, unpublished) between the NASWOT score (log|det K| of the ReLU-input codes of 128 training images, network in train mode) and accuracy, per dataset, the score computed on that dataset\'s images.',
+    'Ground truths: CIFAR-10 validation accuracy (cifar10-valid x-valid, 200 epochs, NB201 v1.0, as the paper), CIFAR-100 and ImageNet16-120 x-test; CIFAR-10 test accuracy (cifar10 ori-test, NATS) as an extra row with no published value.',
+    'Table 2(a) below: the search protocol (N cells drawn, the best-scored kept, 500 runs).',
+  ],
+  differences: [
+    'one image batch and one weight initialisation per seed pair; the paper\'s Figure 3 is one batch per cell too; with several --init-seeds the rows add the mean ± std over seed pairs',
+    'datasets whose images are not in DATA get rows saying so instead of numbers',
+  ],
+  datasets: DATASETS.map((ds) => ({
+    images: ds.images,
+    reportName: ds.reportName,
+    truths: ds.correlations.map((gt) => ({ query: gt.query, ...(gt.published ? { published: gt.published } : {}) })),
+  })),
+  proxies: [{ proxy: METHOD }],
+  metrics: METRICS.map((metric) => ({ metric })),
+  derive: (scored) => {
+    const r = scored.proxies.get(METHOD);
+    if (!r) return [];
+    const out: CorrelationEntry[] = [];
+    for (const { plan, truth } of scored.truths) {
+      if (!plan.published || !('values' in truth)) continue;
+      const y = scored.valuesOf(truth, r.tasks);
+      const base = { paper: PAPER, benchmark: 'nb201', dataset: scored.dataset.reportName, groundTruth: truth.label };
+      const run = { backend: `${r.result.backend.name} ${r.result.backend.version}`, wallSeconds: r.result.wallSeconds };
       for (const metric of METRICS) {
-        if ('missing' in truth) {
-          correlation.push(missingRow(ctx, ds, gt, metric, `ground truth not in store: ${truth.missing}`));
-          continue;
-        }
-        const y = valuesAt(truth.values, cells);
-        correlation.push(entry(ctx, ds, gt, metric, truth.label, scores, y, backend, scored.wallSeconds, failed));
-        if (gt.published && scores.some((v) => v === -Infinity)) {
+        if (r.scores.some((v) => v === -Infinity)) {
           // log|det K| = -Infinity is exact, not a failure: K is singular when every ReLU sees the
           // same code for all images (cells whose output is cut off by `none` edges). We exclude
           // non-finite scores everywhere; the reference keeps -inf and so ranks these cells last
           // (tied). This row shows that variant, so the two conventions can be compared.
-          const finiteMin = Math.min(...scores.filter(Number.isFinite));
-          const lastRanked = scores.map((v) => (v === -Infinity ? finiteMin - 1 : v));
-          const r = entry(ctx, ds, gt, metric, truth.label, lastRanked, y, backend, scored.wallSeconds, failed);
-          r.method = `${METHOD} (-inf ranked last)`;
-          r.notes = [...(r.notes ?? []), 'cells with log|det K| = -inf (singular K) kept as the lowest scores, as the reference does'];
-          correlation.push(r);
+          const finiteMin = Math.min(...Array.from(r.scores).filter(Number.isFinite));
+          const lastRanked = r.scores.map((v) => (v === -Infinity ? finiteMin - 1 : v));
+          out.push(measuredEntry({ ...base, method: `${METHOD} (-inf ranked last)`, metric, population: `${r.tasks.length} cells` }, lastRanked, y, { ...run, notes: ['cells with log|det K| = -inf (singular K) kept as the lowest scores, as the reference does'] }));
         }
-        if (gt.published) {
-          // The same correlation over cells that compute different functions only (one per class).
-          const keep = uniqueCellPositions(cells);
-          const u = entry(ctx, ds, gt, metric, truth.label, pick(scores, keep), pick(y, keep), backend, scored.wallSeconds, failed);
-          u.method = `${METHOD} (unique cells)`;
-          u.notes = [...(u.notes ?? []), `first cell of each of the 9,445 "non-isomorphic" classes (prunedNB201Key): ${keep.length} of ${cells.length}`];
-          u.published = null;
-          correlation.push(u);
-        }
+        // The same correlation over cells that compute different functions only (one per class).
+        const keep = uniqueCellPositions(r.tasks.map((t) => Number(t.key)));
+        out.push(
+          measuredEntry({ ...base, method: `${METHOD} (unique cells)`, metric, population: `${keep.length} unique of ${r.tasks.length} cells` }, pick(r.scores, keep), pick(y, keep), {
+            ...run,
+            notes: [`first cell of each of the 9,445 "non-isomorphic" classes (prunedNB201Key): ${keep.length} of ${r.tasks.length}`],
+          }),
+        );
       }
     }
+    return out;
+  },
+};
 
-    search.push(...searchEntries(ctx, ds, scores));
+export async function run(ctx: ExperimentContext): Promise<ExperimentOutput> {
+  const outDir = path.join(ctx.outDir, 'naswot');
+  const figure3 = await runCorrelationSpec(FIGURE3, ctx);
+  const search: SearchEntry[] = [];
+  for (const scored of figure3.scored) {
+    const r = scored.proxies.get(METHOD);
+    const ds = DATASETS.find((d) => d.images === scored.dataset.images)!;
+    if (r) search.push(...searchEntries(ctx, ds, r.tasks.map((t) => Number(t.key)), r.scores));
   }
-
-  const corrRows = buildCorrelationRows(correlation);
-  writeCorrelationTable(corrRows, { csv: path.join(outDir, 'correlation.csv'), markdown: path.join(outDir, 'correlation.md') });
   const searchRows = buildSearchRows(search);
   writeSearchTable(searchRows, { csv: path.join(outDir, 'search.csv'), markdown: path.join(outDir, 'search.md') });
-  files.push('naswot/correlation.csv', 'naswot/correlation.md', 'naswot/search.csv', 'naswot/search.md');
-
   const markdown = [
-    '## NASWOT (Mellor et al., ICML 2021)',
-    '',
-    ...settingsLines,
-    '',
-    '### Figure 3: correlation of the score with accuracy',
-    '',
-    correlationTableMarkdown(corrRows),
-    '',
+    figure3.markdown,
     `### Table 2(a): search (N cells drawn from the scored pool, best score kept, ${SEARCH_RUNS} runs)`,
     '',
     searchRows.length > 0 ? searchTableMarkdown(searchRows) : '(no dataset with images present)',
     '',
   ].join('\n');
-  return { name: 'nb201-naswot', markdown, files };
-}
-
-function entry(
-  ctx: ExperimentContext,
-  ds: DatasetSpec,
-  gt: GroundTruthSpec,
-  metric: CorrelationMetric,
-  label: string,
-  x: Float64Array,
-  y: Float64Array,
-  backend: string,
-  wallSeconds: number,
-  failed: number,
-): CorrelationEntry {
-  const notes: string[] = [`scores on ${ds.images} training images`];
-  if (ctx.batchSize) notes.push(`batch ${ctx.batchSize}, not the reference 128`);
-  if (failed > 0) notes.push(`${failed} cells failed to score and are excluded`);
-  if (ctx.selection.kind !== 'all') notes.push('sample of cells, not all 15,625');
-  const published = publishedFor(ctx, ds, gt, metric);
-  return measuredEntry({ method: METHOD, benchmark: 'nb201', dataset: ds.reportName, groundTruth: label, metric, published: published ?? null }, x, y, {
-    backend,
-    wallSeconds,
-    notes,
-  });
-}
-
-/** The paper's number for this row, if it printed one. */
-function publishedFor(ctx: ExperimentContext, ds: DatasetSpec, gt: GroundTruthSpec, metric: CorrelationMetric) {
-  if (gt.published === undefined) return undefined;
-  return ctx.published.lookup({ paper: PAPER, benchmark: 'nb201', dataset: ds.reportName, method: METHOD, metric, groundTruth: gt.published });
-}
-
-function missingRow(ctx: ExperimentContext, ds: DatasetSpec, gt: GroundTruthSpec, metric: CorrelationMetric, note: string): CorrelationEntry {
-  const published = publishedFor(ctx, ds, gt, metric);
-  const groundTruth = `${gt.query.dataset} ${gt.query.split} ${gt.query.epochs}ep`;
-  return missingEntry({ method: METHOD, benchmark: 'nb201', dataset: ds.reportName, groundTruth, metric, published: published ?? null }, note);
+  return { name: 'nb201-naswot', markdown, files: [...figure3.files, 'naswot/search.csv', 'naswot/search.md'] };
 }
 
 /** Table 2(a): NASWOT-N, random (N = 1) and optimal-N over the scored pool. */
-function searchEntries(ctx: ExperimentContext, ds: DatasetSpec, scores: Float64Array): SearchEntry[] {
-  const cells = selectNB201Cells(ctx.selection);
+function searchEntries(ctx: ExperimentContext, ds: DatasetSpec, cells: readonly number[], scores: Float64Array): SearchEntry[] {
   // The pool: scored cells with a finite score.
   const pool = cells.map((c, i) => ({ c, s: scores[i]! })).filter((p) => Number.isFinite(p.s));
   const poolScores = Float64Array.from(pool, (p) => p.s);
@@ -272,13 +216,3 @@ function pick(v: Float64Array, positions: readonly number[]): Float64Array {
   return Float64Array.from(positions, (i) => v[i]!);
 }
 
-/** Per-cell scores beside every ground truth of the dataset, for researchers' own plots. */
-function writeScores(file: string, cells: ScoredCell[], ctx: ExperimentContext, ds: DatasetSpec): void {
-  const truths = ds.correlations.map((gt) => groundTruth(ctx.store, gt.query));
-  const columns = ['index', 'arch', 'score', 'status', 'seconds', ...truths.map((t) => t.label)];
-  const rows = cells.map((c) => {
-    const index = Number(c.key);
-    return [index, archStringFromIndex(index), c.score, c.status, c.seconds, ...truths.map((t) => ('values' in t ? t.values[index] : ''))];
-  });
-  writeFileAtomic(file, stringify(rows, { header: true, columns }));
-}

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeIgnored, describeStoreSources, openBenchmarkStore } from '../src/pipeline/data-sources.ts';
 import type { BackendName } from '../src/engine/backend.ts';
-import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
+import { nb201ExperimentContext, seedList, positive, DEFAULT_SEED_CELLS, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
 import { PublishedTable } from '../src/report/published.ts';
 import { describeSelection, type CellSelection } from '../src/scoring/cell-selection.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
@@ -87,6 +87,9 @@ export interface Options {
   supernetN?: string;
   supernetBatch?: string;
   only?: string;
+  initSeeds?: string;
+  batchSeeds?: string;
+  seedCells?: string;
 }
 
 function selection(o: Options): CellSelection {
@@ -102,7 +105,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
   const opened = await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
   const store = opened.store;
   try {
-    const ctx: ExperimentContext = {
+    const ctx: ExperimentContext = nb201ExperimentContext({
       dataDir: o.data,
       store,
       published: PublishedTable.load(path.join(REPO, 'reference', 'published.csv')),
@@ -111,10 +114,11 @@ export async function reproduceNB201(o: Options): Promise<string> {
       outDir: o.out,
       backend: o.backend as BackendName | undefined,
       workers: o.workers ? Number(o.workers) : undefined,
-      batchSeed: 0,
-      initSeed: 0,
+      initSeeds: seedList(o.initSeeds, '--init-seeds'),
+      batchSeeds: seedList(o.batchSeeds, '--batch-seeds'),
+      seedCells: positive(o.seedCells, '--seed-cells'),
       batchSize: o.batch ? Number(o.batch) : undefined,
-    };
+    });
     const outputs: ExperimentOutput[] = [];
     for (const e of chosen) outputs.push(await e(ctx));
     const wall = (performance.now() - started) / 1000;
@@ -152,6 +156,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--supernet-c <n>', 'BN-NAS / fair-BN: supernet channels C (default 8)')
     .option('--supernet-n <n>', 'BN-NAS / fair-BN: cells per stage N (default 1)')
     .option('--supernet-batch <n>', 'BN-NAS / fair-BN: training batch (default 64)')
+    .option('--init-seeds <list>', 'weight-initialisation seeds, comma-separated: correlation rows show mean ± std over seed pairs', '0,1,2')
+    .option('--batch-seeds <list>', 'image-batch seeds, comma-separated', '0')
+    .option('--seed-cells <n>', 'cells the extra seed pairs score (a prefix of each proxy\'s cells; all with --full)', String(DEFAULT_SEED_CELLS))
     .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn)')
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));

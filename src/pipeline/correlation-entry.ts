@@ -9,6 +9,10 @@ import { bootstrapCI, correlateOrReason, type CorrelationMetric } from '../stats
 export const BOOTSTRAP_RESAMPLES = 1000;
 
 export interface RowIdentity {
+  /** published.csv's paper id of the table the row belongs to. */
+  paper?: string;
+  /** The cell population the value is over (a check identity; e.g. 'nb201:sample(1000,seed=0)'). */
+  population?: string;
   method: string;
   benchmark: string;
   dataset: string;

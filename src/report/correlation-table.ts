@@ -13,16 +13,21 @@ import { writeFileAtomic } from '../util/atomic-file.ts';
 import { csvNumber, markdownTable, mdNumber, NA } from './format.ts';
 
 export const CORRELATION_COLUMNS = [
+  'paper',
   'method',
   'benchmark',
   'dataset',
   'ground_truth',
   'metric',
+  'cells',
   'n',
   'dropped',
   'ours',
   'ci_low',
   'ci_high',
+  'seeds',
+  'seed_mean',
+  'seed_std',
   'published',
   'delta',
   'published_source',
@@ -39,8 +44,21 @@ export interface PublishedValue {
   nArchs?: number | null;
 }
 
+/** The metric over several seed pairs (initialisation x batch) on a common set of cells. */
+export interface SeedSpread {
+  pairs: number;
+  cells: number;
+  mean: number;
+  std: number;
+  values: number[];
+}
+
 /** One measured correlation, as an experiment hands it to the table. */
 export interface CorrelationEntry {
+  /** published.csv's paper id (part of the row's identity for `nasrepro check`). */
+  paper?: string;
+  /** The cell population (part of the identity), e.g. 'nb201:sample(1000,seed=0)'. */
+  population?: string;
   method: string;
   benchmark: string;
   dataset: string;
@@ -52,22 +70,29 @@ export interface CorrelationEntry {
   result: CorrelationResult;
   ci?: { low: number; high: number } | null;
   published?: PublishedValue | null;
+  /** Mean ± std over seed pairs, when the run had several. */
+  seeds?: SeedSpread;
   backend: string;
   wallSeconds: number;
   notes?: string[];
 }
 
 export interface CorrelationRow {
+  paper: string;
   method: string;
   benchmark: string;
   dataset: string;
   ground_truth: string;
   metric: string;
+  cells: string;
   n: number;
   dropped: number;
   ours: number;
   ci_low: number | null;
   ci_high: number | null;
+  seeds: number | null;
+  seed_mean: number | null;
+  seed_std: number | null;
   published: number | null;
   delta: number | null;
   published_source: string | null;
@@ -86,16 +111,21 @@ export function buildCorrelationRows(entries: readonly CorrelationEntry[]): Corr
     }
     const ours = e.result.value;
     return {
+      paper: e.paper ?? NA,
       method: e.method,
       benchmark: e.benchmark,
       dataset: e.dataset,
       ground_truth: e.groundTruth,
       metric: e.metric,
+      cells: e.population ?? NA,
       n: e.result.n,
       dropped: e.result.dropped,
       ours,
       ci_low: e.ci?.low ?? null,
       ci_high: e.ci?.high ?? null,
+      seeds: e.seeds?.pairs ?? null,
+      seed_mean: e.seeds?.mean ?? null,
+      seed_std: e.seeds?.std ?? null,
       published: pub?.value ?? null,
       delta: pub !== null && Number.isFinite(ours) ? ours - pub.value : null,
       published_source: pub?.source ?? null,
@@ -108,16 +138,21 @@ export function buildCorrelationRows(entries: readonly CorrelationEntry[]): Corr
 
 function csvCells(r: CorrelationRow): string[] {
   return [
+    r.paper,
     r.method,
     r.benchmark,
     r.dataset,
     r.ground_truth,
     r.metric,
+    r.cells,
     String(r.n),
     String(r.dropped),
     csvNumber(r.ours),
     csvNumber(r.ci_low),
     csvNumber(r.ci_high),
+    r.seeds === null ? NA : String(r.seeds),
+    csvNumber(r.seed_mean),
+    csvNumber(r.seed_std),
     csvNumber(r.published),
     csvNumber(r.delta),
     r.published_source ?? NA,
@@ -133,18 +168,23 @@ export function correlationTableCsv(rows: readonly CorrelationRow[]): string {
 
 /** The same table in Markdown: same columns, correlations to 3 decimals as the papers print them. */
 export function correlationTableMarkdown(rows: readonly CorrelationRow[]): string {
-  const right = new Set(['n', 'dropped', 'ours', 'ci_low', 'ci_high', 'published', 'delta', 'wall_seconds']);
+  const right = new Set(['n', 'dropped', 'ours', 'ci_low', 'ci_high', 'seeds', 'seed_mean', 'seed_std', 'published', 'delta', 'wall_seconds']);
   const cells = rows.map((r) => [
+    r.paper,
     r.method,
     r.benchmark,
     r.dataset,
     r.ground_truth,
     r.metric,
+    r.cells,
     String(r.n),
     String(r.dropped),
     mdNumber(r.ours, 3),
     mdNumber(r.ci_low, 3),
     mdNumber(r.ci_high, 3),
+    r.seeds === null ? NA : String(r.seeds),
+    mdNumber(r.seed_mean, 3),
+    mdNumber(r.seed_std, 3),
     mdNumber(r.published, 3),
     mdNumber(r.delta, 3, true),
     r.published_source ?? NA,

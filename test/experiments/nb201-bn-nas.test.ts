@@ -8,7 +8,7 @@ import { runFairBnExperiment } from '../../experiments/nb201-fair-bn.ts';
 import { importNB201 } from '../../src/benchmarks/import-nb201.ts';
 import { BenchmarkStore } from '../../src/benchmarks/store.ts';
 import { isConvOp } from '../../src/models/nb201-cell.ts';
-import type { ExperimentContext } from '../../src/pipeline/context.ts';
+import { nb201ExperimentContext, type ExperimentContext } from '../../src/pipeline/context.ts';
 import { PublishedTable } from '../../src/report/published.ts';
 import { parseNB201 } from '../../src/spaces/nb201.ts';
 import { DATA_DIR, dataFile } from '../helpers/data.ts';
@@ -23,7 +23,7 @@ const TOY = { C: 2, N: 1, batchSize: 16, snapshots: 2, steps: 6 };
 beforeAll(async () => {
   const store = path.join(tmp, 'nb201.h5');
   await importNB201(dataFile('nb201', 'nb201-accuracies.csv'), store);
-  ctx = {
+  ctx = nb201ExperimentContext({
     dataDir: DATA_DIR,
     store: await BenchmarkStore.open(store),
     published: PublishedTable.load(path.resolve('reference', 'published.csv')),
@@ -31,9 +31,7 @@ beforeAll(async () => {
     cacheDir: path.join(tmp, 'cache'),
     outDir: path.join(tmp, 'results'),
     backend: 'wasm',
-    batchSeed: 0,
-    initSeed: 0,
-  };
+  });
 });
 afterAll(() => ctx?.store.close());
 
