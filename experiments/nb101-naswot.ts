@@ -38,6 +38,11 @@ export interface NB101ExperimentContext {
   outDir: string;
   backend?: BackendName;
   workers?: number;
+  /** Seed lists (default [0]): correlation rows show mean ± std over every init x batch pair. */
+  initSeeds?: number[];
+  batchSeeds?: number[];
+  /** Cells the extra seed pairs score (a prefix of each proxy's cells). */
+  seedCells?: number;
 }
 
 export type Candidate = NB101Candidate;
@@ -67,9 +72,9 @@ export function nb101CorrelationContext(ctx: NB101ExperimentContext): Correlatio
     outDir: ctx.outDir,
     ...(ctx.backend ? { backend: ctx.backend } : {}),
     ...(ctx.workers ? { workers: ctx.workers } : {}),
-    initSeeds: [0],
-    batchSeeds: [0],
-    seedCells: cells.length,
+    initSeeds: ctx.initSeeds ?? [0],
+    batchSeeds: ctx.batchSeeds ?? [0],
+    seedCells: ctx.seedCells ?? cells.length,
     ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}),
     nb101StemChannels: ctx.stemChannels,
   };
