@@ -10,6 +10,8 @@ import { params } from './params.ts';
 import { snip } from './snip.ts';
 import { synflow } from './synflow.ts';
 import type { ProxyDefinition, ProxySettings } from './types.ts';
+// issue 11, group A (proxies-a)
+import { l2Norm } from './l2-norm.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -21,6 +23,8 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   synflow,
   jacobCov,
   grasp,
+  // issue 11, group A (proxies-a)
+  l2Norm,
 ];
 
 export function proxyNames(): string[] {
