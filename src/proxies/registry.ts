@@ -12,6 +12,7 @@ import { synflow } from './synflow.ts';
 import type { ProxyDefinition, ProxySettings } from './types.ts';
 // issue 11, group A (proxies-a)
 import { l2Norm } from './l2-norm.ts';
+import { plain } from './plain.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -25,6 +26,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   grasp,
   // issue 11, group A (proxies-a)
   l2Norm,
+  plain,
 ];
 
 export function proxyNames(): string[] {
