@@ -13,6 +13,7 @@ import type { ProxyDefinition, ProxySettings } from './types.ts';
 // issue 11, group A (proxies-a)
 import { l2Norm } from './l2-norm.ts';
 import { plain } from './plain.ts';
+import { zen } from './zen.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -27,6 +28,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   // issue 11, group A (proxies-a)
   l2Norm,
   plain,
+  zen,
 ];
 
 export function proxyNames(): string[] {
