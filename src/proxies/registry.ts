@@ -14,6 +14,7 @@ import type { ProxyDefinition, ProxySettings } from './types.ts';
 import { l2Norm } from './l2-norm.ts';
 import { plain } from './plain.ts';
 import { zen } from './zen.ts';
+import { zico } from './zico.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -29,6 +30,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   l2Norm,
   plain,
   zen,
+  zico,
 ];
 
 export function proxyNames(): string[] {
