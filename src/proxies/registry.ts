@@ -15,6 +15,7 @@ import { l2Norm } from './l2-norm.ts';
 import { plain } from './plain.ts';
 import { zen } from './zen.ts';
 import { zico } from './zico.ts';
+import { meco } from './meco.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -31,6 +32,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   plain,
   zen,
   zico,
+  meco,
 ];
 
 export function proxyNames(): string[] {
