@@ -16,6 +16,7 @@ import { plain } from './plain.ts';
 import { zen } from './zen.ts';
 import { zico } from './zico.ts';
 import { meco } from './meco.ts';
+import { epeNas } from './epe-nas.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -33,6 +34,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   zen,
   zico,
   meco,
+  epeNas,
 ];
 
 export function proxyNames(): string[] {
