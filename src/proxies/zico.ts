@@ -17,6 +17,11 @@
  * - batches: 2 disjoint batches of 128 training images (the loader's batch size is the caller's;
  *   128 is the brief's; `--batch` changes it and the cache key with it), no augmentation unless
  *   asked (`augment`).
+ * Sensitivity (measured): a conv directly before a train-mode BN has Σ_in w·g = 0 per output
+ * channel (BN's scale invariance); with a single input channel its gradient is exactly 0 and only
+ * float noise remains, whose μ/σ is an O(1) random term that differs by backend (a 4-channel NB101
+ * stem shows it; the benchmark's sizes rarely have such 1-weight layers). Kept, as the reference
+ * would compute it.
  */
 import type { ProxyDefinition, ProxySettings } from './types.ts';
 
