@@ -16,6 +16,9 @@
  *   without BN in the stem, cells and lastact (reduction blocks keep theirs); NB101 with every BN
  *   dropped. Same initialisation as 'zero-cost' (the reference copies the state dict).
  * - 'standard': the benchmark's own networks with the real class count (params, flops).
+ * - 'zen-gaussian' (issue 11, zen): the benchmark's own networks ('standard': affine BN with
+ *   running statistics everywhere, which zen's BN-scaling term reads) with ZenNAS's
+ *   `network_weight_gaussian_init`: every conv and linear weight N(0, 1), biases 0, BN γ = 1, β = 0.
  *
  * `initScheme` on a scoring job overrides a variant's initialisation (e.g. PyTorch's default for
  * NB101 zero-cost networks, which is what this harness used before the reference's was offered).
@@ -26,7 +29,7 @@ import { buildNB201Network, type Network } from '../models/nb201-network.ts';
 import type { NB201GraphOptions } from '../models/nb201-graph.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
 
-export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard';
+export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'zen-gaussian';
 
 export interface NetworkVariant {
   nb201(numClasses: number): NB201GraphOptions & { initScheme: InitScheme };
@@ -49,6 +52,10 @@ const VARIANTS: Record<NetworkVariantName, NetworkVariant> = {
   standard: {
     nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'torch-default' }),
     nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'torch-default' }),
+  },
+  'zen-gaussian': {
+    nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'gaussian' }),
+    nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'gaussian' }),
   },
 };
 
