@@ -10,6 +10,9 @@ import { params } from './params.ts';
 import { snip } from './snip.ts';
 import { synflow } from './synflow.ts';
 import type { ProxyDefinition, ProxySettings } from './types.ts';
+// group B (issue 11)
+import { swap } from './swap.ts';
+import { regSwap } from './reg-swap.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -21,6 +24,9 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   synflow,
   jacobCov,
   grasp,
+  // group B (issue 11)
+  swap,
+  regSwap,
 ];
 
 export function proxyNames(): string[] {

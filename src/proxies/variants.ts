@@ -16,6 +16,13 @@
  *   without BN in the stem, cells and lastact (reduction blocks keep theirs); NB101 with every BN
  *   dropped. Same initialisation as 'zero-cost' (the reference copies the state dict).
  * - 'standard': the benchmark's own networks with the real class count (params, flops).
+ * - 'swap-gaussian' (group B): the benchmark's own networks ('standard') re-initialised as SWAP's
+ *   correlation.py does before every repeat (`network_weight_gaussian_init`: conv and linear
+ *   weights N(0, 1), biases 0, BN γ = 1, β = 0), i.e. the 'gaussian' scheme.
+ * - 'te-nas' (group B): TE-NAS's NB201 network config in prune_tenas.py (C = 3, N = 1, with the
+ *   stem, affine BN), real class count, PyTorch default initialisation (the script's --init
+ *   default 'kaiming_uniform' matches no branch of its init_model, so the modules keep PyTorch's
+ *   own init). NB101: the benchmark's network (bn on), PyTorch default initialisation.
  *
  * `initScheme` on a scoring job overrides a variant's initialisation (e.g. PyTorch's default for
  * NB101 zero-cost networks, which is what this harness used before the reference's was offered).
@@ -26,7 +33,7 @@ import { buildNB201Network, type Network } from '../models/nb201-network.ts';
 import type { NB201GraphOptions } from '../models/nb201-graph.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
 
-export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard';
+export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'swap-gaussian' | 'te-nas';
 
 export interface NetworkVariant {
   nb201(numClasses: number): NB201GraphOptions & { initScheme: InitScheme };
@@ -48,6 +55,15 @@ const VARIANTS: Record<NetworkVariantName, NetworkVariant> = {
   },
   standard: {
     nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'torch-default' }),
+    nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'torch-default' }),
+  },
+  // group B (swap, te_nas)
+  'swap-gaussian': {
+    nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'gaussian' }),
+    nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'gaussian' }),
+  },
+  'te-nas': {
+    nb201: (numClasses) => ({ C: 3, N: 1, numClasses, bn: 'standard', initScheme: 'torch-default' }),
     nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'torch-default' }),
   },
 };
