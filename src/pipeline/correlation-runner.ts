@@ -238,7 +238,7 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
  * the score of every cell is the combination of the parts across these cells, not the per-cell
  * value the cache holds; a failed cell has NaN parts, so it gets NaN and is never ranked.
  */
-function populationScores(name: string, cells: readonly ScoredCell[]): { scores: Float64Array; parts?: Map<string, Float64Array> } {
+export function populationScores(name: string, cells: readonly ScoredCell[]): { scores: Float64Array; parts?: Map<string, Float64Array> } {
   const proxy = getProxy(name);
   const names = proxy.parts ?? [];
   if (names.length === 0) return { scores: scoresOf(cells) };

@@ -13,6 +13,7 @@ import type { ProxyDefinition, ProxySettings } from './types.ts';
 // group B (issue 11)
 import { swap } from './swap.ts';
 import { regSwap } from './reg-swap.ts';
+import { teNas } from './te-nas.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -27,6 +28,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   // group B (issue 11)
   swap,
   regSwap,
+  teNas,
 ];
 
 export function proxyNames(): string[] {
