@@ -14,6 +14,7 @@ import type { ProxyDefinition, ProxySettings } from './types.ts';
 import { swap } from './swap.ts';
 import { regSwap } from './reg-swap.ts';
 import { teNas } from './te-nas.ts';
+import { azNas } from './az-nas.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -29,6 +30,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   swap,
   regSwap,
   teNas,
+  azNas,
 ];
 
 export function proxyNames(): string[] {

@@ -23,6 +23,9 @@
  *   stem, affine BN), real class count, PyTorch default initialisation (the script's --init
  *   default 'kaiming_uniform' matches no branch of its init_model, so the modules keep PyTorch's
  *   own init). NB101: the benchmark's network (bn on), PyTorch default initialisation.
+ * - 'az-nas' (group B): AZ-NAS's TinyNetwork (NB201's own network, C = 16, N = 5, affine BN),
+ *   real class count, its default init_model 'kaiming_norm_fanin' ('kaiming-normal-fanin' scheme).
+ *   NB101: the benchmark's network with the same initialisation (az_nas is defined on NB201 only).
  *
  * `initScheme` on a scoring job overrides a variant's initialisation (e.g. PyTorch's default for
  * NB101 zero-cost networks, which is what this harness used before the reference's was offered).
@@ -33,7 +36,7 @@ import { buildNB201Network, type Network } from '../models/nb201-network.ts';
 import type { NB201GraphOptions } from '../models/nb201-graph.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
 
-export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'swap-gaussian' | 'te-nas';
+export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'swap-gaussian' | 'te-nas' | 'az-nas';
 
 export interface NetworkVariant {
   nb201(numClasses: number): NB201GraphOptions & { initScheme: InitScheme };
@@ -65,6 +68,10 @@ const VARIANTS: Record<NetworkVariantName, NetworkVariant> = {
   'te-nas': {
     nb201: (numClasses) => ({ C: 3, N: 1, numClasses, bn: 'standard', initScheme: 'torch-default' }),
     nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'torch-default' }),
+  },
+  'az-nas': {
+    nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'kaiming-normal-fanin' }),
+    nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'kaiming-normal-fanin' }),
   },
 };
 
