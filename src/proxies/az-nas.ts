@@ -27,8 +27,11 @@
  *   cell (the reference draws both from the global torch generator, so they differ per cell);
  * - pixel-unshuffle's channel order: ours is tfjs's spaceToDepth order; σmax does not depend on
  *   the order of M's rows;
- * - eigen- and singular values in float64 (Jacobi on the channel covariance and on MᵀM), the
- *   covariance and M themselves in float32 as in the reference;
+ * - precision: the channel covariance is accumulated in float64 (the reference: float32). Deep
+ *   in an NB201 network at this init the covariance's eigenvalues span ~1e-8 of λmax, and the
+ *   float32 rounding of the covariance then gives eigenvalues below -1e-8·Σs on some backends
+ *   (wasm: cell 0 gave NaN, hence -inf, where cpu did not), which is an artefact, not a property
+ *   of the cell; eigen- and singular values in float64 (Jacobi), M in float32 as the reference;
  * - NB101: the reference has no NB101 code (its cells differ in shape between stages), so az_nas
  *   is defined on NB201 only.
  */
@@ -111,16 +114,29 @@ export function pixelUnshuffle(t: typeof tf, x: tf.Tensor4D, s: number): tf.Tens
   return t.reshape(t.transpose(t.reshape(x, [b, h / s, s, w / s, s, c]), [0, 1, 3, 2, 4, 5]), [b, h / s, w / s, s * s * c]) as tf.Tensor4D;
 }
 
-async function channelCovariance(t: typeof tf, f: tf.Tensor4D): Promise<{ cov: Float64Array; c: number }> {
+/** Channel covariance of a feature map over all b·h·w positions (centred, / b·h·w), in float64. */
+export async function channelCovariance(f: tf.Tensor4D): Promise<{ cov: Float64Array; c: number }> {
   const c = f.shape[3];
-  const cov = t.tidy(() => {
-    const x = t.reshape(f, [-1, c]) as tf.Tensor2D;
-    const centred = t.sub(x, t.mean(x, 0, true));
-    return t.div(t.matMul(t.transpose(centred), centred), x.shape[0]);
-  });
-  const v = Float64Array.from((await cov.data()) as Float32Array);
-  cov.dispose();
-  return { cov: v, c };
+  const v = (await f.data()) as Float32Array;
+  const m = v.length / c;
+  const mean = new Float64Array(c);
+  for (let i = 0; i < m; i++) for (let j = 0; j < c; j++) mean[j] += v[i * c + j]!;
+  for (let j = 0; j < c; j++) mean[j] /= m;
+  const cov = new Float64Array(c * c);
+  const z = new Float64Array(c);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < c; j++) z[j] = v[i * c + j]! - mean[j]!;
+    for (let a = 0; a < c; a++) {
+      const za = z[a]!;
+      for (let b = 0; b <= a; b++) cov[a * c + b] += za * z[b]!;
+    }
+  }
+  for (let a = 0; a < c; a++)
+    for (let b = 0; b <= a; b++) {
+      cov[a * c + b] /= m;
+      cov[b * c + a] = cov[a * c + b]!;
+    }
+  return { cov, c };
 }
 
 export async function azNasParts(ctx: ProxyContext<AzNasSettings>): Promise<Record<(typeof AZ_NAS_PARTS)[number], number>> {
@@ -150,7 +166,7 @@ export async function azNasParts(ctx: ProxyContext<AzNasSettings>): Promise<Reco
 
     const entropies: number[] = [];
     for (const f of features) {
-      const { cov, c } = await channelCovariance(t, f);
+      const { cov, c } = await channelCovariance(f);
       entropies.push(spectralEntropy(cov, c));
     }
     let progressivity = Infinity;
@@ -217,7 +233,7 @@ export const azNas: ProxyDefinition<AzNasSettings> = {
   name: 'az_nas',
   description: 'AZ-NAS: expressivity, progressivity, trainability, complexity, combined as Σ log(rank/N) over the cells (Lee & Ham 2024)',
   reference: 'cvlab-yonsei/AZ-NAS NB201/ZeroShotProxy/compute_az_nas_score.py, NB201/tss_general.ipynb',
-  version: 1,
+  version: 2,
   spaces: ['nb201'],
   network: 'az-nas',
   needs: { images: 'none', labels: false, gradients: 'first' },
