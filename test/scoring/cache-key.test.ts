@@ -63,3 +63,20 @@ describe('score cache key', () => {
     expect((s16.code as Record<string, number>).graph).toBeGreaterThan(0);
   });
 });
+
+describe('score cache key: group B settings (issue 11)', () => {
+  it("separates SWAP's repeats and regulariser, TE-NAS's region inputs and AZ-NAS's noise seed", () => {
+    const differs = (proxy: string, over: object): void => {
+      const s = getProxy(proxy).defaults;
+      expect(path(job(proxy, { settings: { ...s, ...over } }))).not.toBe(path(job(proxy)));
+    };
+    differs('swap', { repeats: 8 });
+    differs('reg_swap', { mu: 1000 });
+    differs('reg_swap', { sigma: 2e6 });
+    differs('te_nas', { regionBatch: 500 });
+    differs('te_nas', { regionCrop: 8 });
+    differs('az_nas', { noiseSeed: 1 });
+    // swap and reg_swap score the same network and batch, but never share an entry
+    expect(path(job('swap'))).not.toBe(path(job('reg_swap')));
+  });
+});
