@@ -11,9 +11,10 @@ import type { DatasetName } from '../datasets/types.ts';
 import type { BackendName } from '../engine/backend.ts';
 import { INIT_SCHEMES, type InitScheme } from '../models/init.ts';
 import { getProxy, proxyNames } from '../proxies/registry.ts';
+import type { ProxyDefinition, ProxySettings } from '../proxies/types.ts';
 import { DEFAULT_CACHE_DIR } from '../results/score-cache.ts';
 import { describeSelection, nb101CellSource, selectNB101Cells, selectNB201Cells, type CellSelection, type NB101Selection } from '../scoring/cell-selection.ts';
-import { nb201Tasks, scoreCells, type ScoreCellsResult } from '../scoring/score-cells.ts';
+import { nb201Tasks, scoreCells, type ScoreCellsResult, type ScoredCell } from '../scoring/score-cells.ts';
 import type { ScoreJob, ScoreTask } from '../scoring/score-job.ts';
 import { NB101_CPU_STEM_CHANNELS } from '../scoring/score-one.ts';
 import { archStringFromIndex } from '../spaces/nb201-index.ts';
@@ -163,7 +164,7 @@ export function registerScore(program: Command): void {
       }
       const parts = proxy.parts ?? [];
       const rows = runs.flatMap(({ job, result }) =>
-        result.cells.map((c) => ({
+        result.cells.map((c, i, cells) => ({
           ...(space === 'nb201' ? { index: Number(c.key), arch: archStringFromIndex(Number(c.key)) } : { hash: c.key }),
           init_seed: job.initSeed,
           batch_seed: job.batchSeed,
@@ -171,9 +172,10 @@ export function registerScore(program: Command): void {
           status: c.status,
           seconds: c.seconds,
           ...Object.fromEntries(parts.map((p) => [p, c.parts?.[p] ?? NaN])),
+          ...(proxy.combine ? { combined: combinedOver(proxy, cells)[i] } : {}),
         })),
       );
-      const columns = [...(space === 'nb201' ? ['index', 'arch'] : ['hash']), 'init_seed', 'batch_seed', 'score', 'status', 'seconds', ...parts];
+      const columns = [...(space === 'nb201' ? ['index', 'arch'] : ['hash']), 'init_seed', 'batch_seed', 'score', 'status', 'seconds', ...parts, ...(proxy.combine ? ['combined'] : [])];
       writeFileAtomic(o.out, stringify(rows, { header: true, columns }));
       const sidecar = {
         jobs: runs.map((r) => r.job),
@@ -188,4 +190,20 @@ export function registerScore(program: Command): void {
       const b = runs[0]!.result.backend;
       process.stderr.write(`${o.out}: ${rows.length} rows (${tasks.length} cells x ${runs.length} seed pairs; ${computed} computed, ${failed} failed) on ${b.name} ${b.version} in ${wall.toFixed(1)} s\n`);
     });
+}
+
+const combinedMemo = new WeakMap<readonly ScoredCell[], Float64Array>();
+
+/**
+ * The population score of a proxy that combines its parts across cells (TE-NAS, AZ-NAS: by
+ * ranks): computed over the cells of one seed pair's run, so it depends on which cells were scored.
+ */
+function combinedOver(proxy: ProxyDefinition<ProxySettings>, cells: readonly ScoredCell[]): Float64Array {
+  let c = combinedMemo.get(cells);
+  if (!c) {
+    const names = proxy.parts ?? [];
+    c = proxy.combine!(cells.map((cell) => Object.fromEntries(names.map((p) => [p, cell.status === 'error' ? NaN : (cell.parts?.[p] ?? NaN)]))));
+    combinedMemo.set(cells, c);
+  }
+  return c;
 }

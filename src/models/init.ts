@@ -126,13 +126,15 @@ function inTorchOrder(shape: readonly number[], draw: () => number): Float32Arra
  *   foresight/models/nasbench1.py `_initialize_weights`): conv weights N(0, √(2 / (kh·kw·out))),
  *   conv biases 0, BN γ = 1, β = 0, linear weights N(0, 0.01), linear biases 0;
  * - 'gaussian': every conv and linear weight N(0, 1), biases 0, BN γ = 1, β = 0 (ZenNAS's
- *   `network_weight_gaussian_init`, which zen re-initialises with before scoring).
+ *   `network_weight_gaussian_init`, which zen re-initialises with before scoring);
+ * - 'kaiming-normal-fanin' (group B, AZ-NAS's default `init_model`): conv and linear weights
+ *   N(0, √(2 / fan_in)) (kaiming_normal_, mode fan_in, nonlinearity relu), biases 0, BN γ 1, β 0.
  * Every scheme draws from the parameter's own seeded stream, so a parameter's values depend only
  * on (seed, its init key, the scheme).
  */
-export type InitScheme = 'torch-default' | 'nb101-reference' | 'gaussian';
+export type InitScheme = 'torch-default' | 'nb101-reference' | 'gaussian' | 'kaiming-normal-fanin';
 
-export const INIT_SCHEMES: readonly InitScheme[] = ['torch-default', 'nb101-reference', 'gaussian'];
+export const INIT_SCHEMES: readonly InitScheme[] = ['torch-default', 'nb101-reference', 'gaussian', 'kaiming-normal-fanin'];
 
 /** What a parameter needs for its draw (a ParamSpec of src/graph/network-graph.ts satisfies it). */
 export interface DrawSpec {
@@ -160,7 +162,7 @@ export function drawParam(spec: DrawSpec, seed: number, scheme: InitScheme = 'to
       const [kh, kw, , outC] = spec.shape as [number, number, number, number];
       std = Math.sqrt(2 / (kh * kw * outC));
     } else std = 0.01;
-  }
+  } else if (scheme === 'kaiming-normal-fanin') std = Math.sqrt(2 / fanIn);
   const normal = normalStream(streamFor(seed, `${spec.initKey}\u0000${scheme}`));
   return inTorchOrder(spec.shape, () => std * normal());
 }

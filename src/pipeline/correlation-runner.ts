@@ -167,12 +167,8 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
         );
         plans.forEach((p, i) => {
           const r = results[i]!;
-          const scores = scoresOf(r.cells);
-          if (k === 0) {
-            const names = getProxy(p.proxy).parts ?? [];
-            const parts = names.length > 0 ? new Map(names.map((name) => [name, Float64Array.from(r.cells, (c) => c.parts?.[name] ?? NaN)])) : undefined;
-            primary.set(p.proxy, { tasks, scores, result: r, ...(parts ? { parts } : {}) });
-          }
+          const { scores, parts } = populationScores(p.proxy, r.cells);
+          if (k === 0) primary.set(p.proxy, { tasks, scores, result: r, ...(parts ? { parts } : {}) });
           perSeed.set(p.proxy, [...(perSeed.get(p.proxy) ?? []), scores]);
         });
       }
@@ -200,6 +196,7 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
           const e = measuredEntry(id, r.scores, y, { backend: describeBackend(r.result), wallSeconds: r.result.wallSeconds, notes });
           if (multiSeed) e.seeds = seedSpread(m.metric, perSeed.get(p.proxy)!, y, seedPairs);
           entries.push(e);
+          entries.push(...partEntries(id, r, y, { backend: describeBackend(r.result), wallSeconds: r.result.wallSeconds, notes }));
         }
       }
       if (r) {
@@ -235,6 +232,35 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
     '',
   ].join('\n');
   return { markdown, files, entries, scored };
+}
+
+/**
+ * A proxy's scores over the cells it scored, and its parts. For a proxy whose published score is
+ * defined over the population (types.ts `combine`: TE-NAS, AZ-NAS combine their parts by ranks),
+ * the score of every cell is the combination of the parts across these cells, not the per-cell
+ * value the cache holds; a failed cell has NaN parts, so it gets NaN and is never ranked.
+ */
+export function populationScores(name: string, cells: readonly ScoredCell[]): { scores: Float64Array; parts?: Map<string, Float64Array> } {
+  const proxy = getProxy(name);
+  const names = proxy.parts ?? [];
+  if (names.length === 0) return { scores: scoresOf(cells) };
+  const partOf = (c: ScoredCell, part: string): number => (c.status === 'error' ? NaN : (c.parts?.[part] ?? NaN));
+  const parts = new Map(names.map((part) => [part, Float64Array.from(cells, (c) => partOf(c, part))]));
+  if (!proxy.combine) return { scores: scoresOf(cells), parts };
+  const combined = proxy.combine(cells.map((c) => Object.fromEntries(names.map((part) => [part, partOf(c, part)]))));
+  if (combined.length !== cells.length) throw new RangeError(`proxy '${name}': combine returned ${combined.length} scores for ${cells.length} cells`);
+  return { scores: Float64Array.from(combined), parts };
+}
+
+/** One row per reported part (method '<proxy>.<part>'), beside the proxy's own row. */
+function partEntries(
+  id: RowIdentity,
+  r: { parts?: Map<string, Float64Array> },
+  y: Float64Array,
+  run: { backend: string; wallSeconds: number; notes: string[] },
+): CorrelationEntry[] {
+  if (!r.parts) return [];
+  return [...r.parts].map(([part, x]) => measuredEntry({ ...id, method: `${id.method}.${part}`, published: null }, x, y, { ...run, notes: [...run.notes, `part '${part}' of ${id.method}, scored alone`] }));
 }
 
 function describeBackend(r: ScoreCellsResult): string {

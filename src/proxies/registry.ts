@@ -17,6 +17,11 @@ import { zen } from './zen.ts';
 import { zico } from './zico.ts';
 import { meco } from './meco.ts';
 import { epeNas } from './epe-nas.ts';
+// group B (issue 11)
+import { swap } from './swap.ts';
+import { regSwap } from './reg-swap.ts';
+import { teNas } from './te-nas.ts';
+import { azNas } from './az-nas.ts';
 
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
@@ -35,6 +40,11 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   zico,
   meco,
   epeNas,
+  // group B (issue 11)
+  swap,
+  regSwap,
+  teNas,
+  azNas,
 ];
 
 export function proxyNames(): string[] {

@@ -16,9 +16,17 @@
  *   without BN in the stem, cells and lastact (reduction blocks keep theirs); NB101 with every BN
  *   dropped. Same initialisation as 'zero-cost' (the reference copies the state dict).
  * - 'standard': the benchmark's own networks with the real class count (params, flops).
- * - 'zen-gaussian' (issue 11, zen): the benchmark's own networks ('standard': affine BN with
- *   running statistics everywhere, which zen's BN-scaling term reads) with ZenNAS's
- *   `network_weight_gaussian_init`: every conv and linear weight N(0, 1), biases 0, BN γ = 1, β = 0.
+ * - 'gaussian' (zen, swap, reg_swap): the benchmark's own networks ('standard': affine BN with
+ *   running statistics everywhere, which zen's BN-scaling term reads) with ZenNAS's and SWAP's
+ *   `network_weight_gaussian_init`: every conv and linear weight N(0, 1), biases 0, BN γ = 1,
+ *   β = 0 (SWAP re-draws it before every repeat: one initialisation per repeat).
+ * - 'te-nas': TE-NAS's NB201 network config in prune_tenas.py (C = 3, N = 1, with the
+ *   stem, affine BN), real class count, PyTorch default initialisation (the script's --init
+ *   default 'kaiming_uniform' matches no branch of its init_model, so the modules keep PyTorch's
+ *   own init). NB101: the benchmark's network (bn on), PyTorch default initialisation.
+ * - 'az-nas': AZ-NAS's TinyNetwork (NB201's own network, C = 16, N = 5, affine BN),
+ *   real class count, its default init_model 'kaiming_norm_fanin' ('kaiming-normal-fanin' scheme).
+ *   NB101: the benchmark's network with the same initialisation (az_nas is defined on NB201 only).
  *
  * `initScheme` on a scoring job overrides a variant's initialisation (e.g. PyTorch's default for
  * NB101 zero-cost networks, which is what this harness used before the reference's was offered).
@@ -29,7 +37,7 @@ import { buildNB201Network, type Network } from '../models/nb201-network.ts';
 import type { NB201GraphOptions } from '../models/nb201-graph.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
 
-export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'zen-gaussian';
+export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'gaussian' | 'te-nas' | 'az-nas';
 
 export interface NetworkVariant {
   nb201(numClasses: number): NB201GraphOptions & { initScheme: InitScheme };
@@ -53,9 +61,18 @@ const VARIANTS: Record<NetworkVariantName, NetworkVariant> = {
     nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'torch-default' }),
     nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'torch-default' }),
   },
-  'zen-gaussian': {
+  // zen, swap, reg_swap
+  gaussian: {
     nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'gaussian' }),
     nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'gaussian' }),
+  },
+  'te-nas': {
+    nb201: (numClasses) => ({ C: 3, N: 1, numClasses, bn: 'standard', initScheme: 'torch-default' }),
+    nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'torch-default' }),
+  },
+  'az-nas': {
+    nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'kaiming-normal-fanin' }),
+    nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'kaiming-normal-fanin' }),
   },
 };
 

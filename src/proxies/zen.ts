@@ -8,7 +8,7 @@
  * `network_weight_gaussian_init`), automl/NASLib naslib/predictors/pruners/measures/zen.py.
  * What the code does and these choices follow:
  * - weights re-initialised before scoring: every conv and linear weight N(0, 1), biases 0, BN γ 1,
- *   β 0 (variant 'zen-gaussian', init scheme 'gaussian'); BN with running statistics everywhere
+ *   β 0 (variant 'gaussian', init scheme 'gaussian'); BN with running statistics everywhere
  *   (the benchmark's own networks, 'standard' BN: the BN-scaling term reads running_var, which the
  *   zero-cost variant's cell BNs do not have);
  * - train mode (the models are scored as built, in train mode): BN normalises with the batch's
@@ -111,7 +111,7 @@ export const zen: ProxyDefinition<ZenSettings> = {
   reference: 'idstcv/ZenNAS ZeroShotProxy/compute_zen_score.py; automl/NASLib naslib/predictors/pruners/measures/zen.py (repeat 1)',
   version: 1,
   spaces: ['nb201', 'nb101'],
-  network: 'zen-gaussian',
+  network: 'gaussian',
   needs: { images: 'none', labels: false, gradients: 'none' },
   defaults: { batchSize: 64, mixupGamma: 1e-2 },
   async score(ctx) {

@@ -69,7 +69,24 @@ describe('score cache key', () => {
     expect(path(job('zen'))).not.toBe(path(job('zen', { settings: { ...getProxy('zen').defaults, mixupGamma: 0.1 } as never })));
     expect(path(job('meco'))).not.toBe(path(job('meco', { settings: { ...getProxy('meco').defaults, resolution: 32 } as never })));
     const zen = (scoreCacheKeyOf(job('zen'), WASM).config as { network: Record<string, unknown> }).network;
-    expect(zen).toMatchObject({ variant: 'zen-gaussian', initScheme: 'gaussian', bn: 'standard' });
+    expect(zen).toMatchObject({ variant: 'gaussian', initScheme: 'gaussian', bn: 'standard' });
     expect(scoreCacheKeyOf(job('zico'), WASM).batch).toMatch(/b128x2/);
+  });
+});
+
+describe('score cache key: group B settings (issue 11)', () => {
+  it("separates SWAP's repeats and regulariser, TE-NAS's region inputs and AZ-NAS's noise seed", () => {
+    const differs = (proxy: string, over: object): void => {
+      const s = getProxy(proxy).defaults;
+      expect(path(job(proxy, { settings: { ...s, ...over } }))).not.toBe(path(job(proxy)));
+    };
+    differs('swap', { repeats: 8 });
+    differs('reg_swap', { mu: 1000 });
+    differs('reg_swap', { sigma: 2e6 });
+    differs('te_nas', { regionBatch: 500 });
+    differs('te_nas', { regionCrop: 8 });
+    differs('az_nas', { noiseSeed: 1 });
+    // swap and reg_swap score the same network and batch, but never share an entry
+    expect(path(job('swap'))).not.toBe(path(job('reg_swap')));
   });
 });
