@@ -23,7 +23,7 @@
  * - NB101: the validation accuracy of one training run at 108 epochs (NBSZ: the mean of NB101's
  *   three runs), stem as the NB101 experiments use it (nb101-naswot.ts).
  */
-import type { CellPopulation, CorrelationContext } from '../src/pipeline/context.ts';
+import { nb201Population, type CellPopulation, type CorrelationContext } from '../src/pipeline/context.ts';
 import { runCorrelationSpec, type CorrelationSpec, type DatasetPlan, type ProxyPlan, type ScoredDataset } from '../src/pipeline/correlation-runner.ts';
 import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
 import { bestRankingAtK, meanStd, topKOverlap, type CorrelationMetric } from '../src/stats/index.ts';
@@ -241,4 +241,9 @@ async function combinationEntries(scored: ScoredDataset, space: string, full: bo
     });
   }
   return out;
+}
+
+/** NBSZ on NB201: each trial a uniform sample of the 15,625 cells drawn with the trial's seed. */
+export function runNB201(ctx: CorrelationContext, opts: { cells?: number; trials?: number; graspCells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
+  return run(ctx, { space: 'nb201', ...opts, datasets: NBSZ_NB201_DATASETS, population: (n, seed) => nb201Population({ kind: 'sample', size: n, seed }) });
 }

@@ -21,7 +21,8 @@
  * - te_nas's published values are on NBSZ's protocol (1,000 cells, validation accuracy): they are
  *   shown beside ours only in the NBSZ-protocol-free sense of "the same proxy", with a note.
  */
-import type { CorrelationSpec, DatasetPlan, ProxyPlan } from '../src/pipeline/correlation-runner.ts';
+import { runCorrelationSpec, type CorrelationSpec, type DatasetPlan, type ProxyPlan } from '../src/pipeline/correlation-runner.ts';
+import type { CorrelationContext } from '../src/pipeline/context.ts';
 import { getProxy } from '../src/proxies/registry.ts';
 
 export const NEWER_PROXIES = ['zen', 'zico', 'meco', 'swap', 'reg_swap', 'te_nas', 'az_nas', 'naswot'] as const;
@@ -91,4 +92,9 @@ export function newerProxiesSpec(space: 'nb201' | 'nb101', datasets: readonly Da
     proxies: names.map((proxy) => ({ proxy, cells, ...publishedOf(proxy, space) })),
     metrics: [{ metric: 'kendall_tau' }, { metric: 'spearman' }],
   };
+}
+
+export async function runNB201(ctx: CorrelationContext, opts: { cells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
+  const r = await runCorrelationSpec(newerProxiesSpec('nb201', ZICO_NB201_DATASETS, opts), ctx);
+  return { markdown: r.markdown, files: r.files };
 }

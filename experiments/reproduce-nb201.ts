@@ -32,6 +32,8 @@ import * as zeroCost from './nb201-zero-cost.ts';
 import * as freedarts from './nb201-freedarts.ts';
 import { runBnNasExperiment } from './nb201-bn-nas.ts';
 import { runFairBnExperiment } from './nb201-fair-bn.ts';
+import * as nbsz from './nbsz.ts';
+import * as newerProxies from './newer-proxies.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SAMPLE = 1000;
@@ -45,6 +47,8 @@ function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Pro
     // BN-NAS first: fair-BN reuses its original-space supernet checkpoint
     'bn-nas': (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
     'fair-bn': (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
+    nbsz: async (ctx) => ({ name: 'nbsz', ...(await nbsz.runNB201(ctx, { cells: positive(o.nbszCells, '--nbsz-cells'), trials: positive(o.nbszTrials, '--nbsz-trials'), graspCells: positive(o.nbszGraspCells, '--nbsz-grasp-cells') })) }),
+    'newer-proxies': async (ctx) => ({ name: 'newer-proxies', ...(await newerProxies.runNB201(ctx, { cells: positive(o.newerCells, '--newer-cells') })) }),
   };
 }
 
@@ -90,6 +94,10 @@ export interface Options {
   initSeeds?: string;
   batchSeeds?: string;
   seedCells?: string;
+  nbszCells?: string;
+  nbszTrials?: string;
+  nbszGraspCells?: string;
+  newerCells?: string;
 }
 
 function selection(o: Options): CellSelection {
@@ -159,7 +167,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--init-seeds <list>', 'weight-initialisation seeds, comma-separated: correlation rows show mean ± std over seed pairs', '0,1,2')
     .option('--batch-seeds <list>', 'image-batch seeds, comma-separated', '0')
     .option('--seed-cells <n>', 'cells the extra seed pairs score (a prefix of each proxy\'s cells; all with --full)', String(DEFAULT_SEED_CELLS))
-    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn)')
+    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn, nbsz, newer-proxies)')
+    .option('--nbsz-cells <n>', `NBSZ protocol: cells per trial (default ${nbsz.DEFAULT_NBSZ_CELLS}; FULL: ${nbsz.NBSZ_CELLS})`)
+    .option('--nbsz-trials <n>', `NBSZ protocol: trials, seeds 9000 on (default ${nbsz.DEFAULT_NBSZ_TRIALS}; FULL: 10)`)
+    .option('--nbsz-grasp-cells <n>', `NBSZ protocol: grasp on the first n cells of each trial (default ${nbsz.DEFAULT_NBSZ_GRASP_CELLS}; FULL: all)`)
+    .option('--newer-cells <n>', `the 2022-2024 proxies: the first n cells of the sample (default ${newerProxies.DEFAULT_NEWER_CELLS}; FULL: all)`)
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
   await runReproduction(program, reproduceNB201);
