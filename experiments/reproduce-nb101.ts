@@ -28,6 +28,10 @@ import * as fairBn from './nb101-fair-bn.ts';
 import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
 import { positiveInt } from './nb201-bn-nas.ts';
+import { positive, seedList } from '../src/pipeline/context.ts';
+
+/** Cells the extra seed pairs score by default (a prefix of each proxy's cells; FULL=1: all). */
+const DEFAULT_NB101_SEED_CELLS = 100;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,6 +55,9 @@ export interface NB101Options {
   bnSteps?: string;
   fairBnCells?: string;
   only?: string;
+  initSeeds?: string;
+  batchSeeds?: string;
+  seedCells?: string;
 }
 
 export async function reproduceNB101(o: NB101Options): Promise<string> {
@@ -78,6 +85,9 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       outDir: o.out,
       backend: o.backend as BackendName | undefined,
       workers: o.workers ? Number(o.workers) : undefined,
+      initSeeds: seedList(o.initSeeds, '--init-seeds'),
+      batchSeeds: seedList(o.batchSeeds, '--batch-seeds'),
+      seedCells: positive(o.seedCells, '--seed-cells') ?? DEFAULT_NB101_SEED_CELLS,
     };
     const experiments: Record<string, () => Promise<{ markdown: string; files: string[] }>> = {
       naswot: () => naswot.run(ctx),
@@ -130,6 +140,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--grasp-cells <n>', 'grasp: the first n of those', String(zeroCost.DEFAULT_NB101_GRASP_CELLS))
     .option('--zero-cost-batch <n>', 'zero-cost proxies: images per batch (the reference: 256)', String(zeroCost.DEFAULT_NB101_ZERO_COST_BATCH))
     .option('--bn-steps <n>', `BN-NAS / fair BN: BN-only supernet training steps (default ${bnNas.NB101_BN_DEFAULTS.steps}; FULL: ${bnNas.NB101_BN_FULL.steps})`)
+    .option('--init-seeds <list>', 'weight-initialisation seeds, comma-separated: correlation rows show mean ± std over seed pairs', '0,1,2')
+    .option('--batch-seeds <list>', 'image-batch seeds, comma-separated', '0')
+    .option('--seed-cells <n>', `cells the extra seed pairs score (a prefix of each proxy's cells; all with --full; default ${DEFAULT_NB101_SEED_CELLS})`)
     .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, bn-nas, fair-bn)')
     .option('--fair-bn-cells <n>', `fair BN: cells whose three parts are scored (default ${fairBn.DEFAULT_NB101_FAIR_BN_CELLS})`);
   await runReproduction(program, reproduceNB101);

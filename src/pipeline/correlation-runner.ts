@@ -60,6 +60,8 @@ export interface ProxyPlan {
   settings?: Partial<ProxySettings>;
   /** Notes on this proxy's rows. */
   notes?: string[];
+  /** Where this proxy's published value comes from, when not the spec's paper (a table of several papers' proxies). */
+  published?: { paper: string; table?: string; groundTruth?: Readonly<Record<string, string>> };
 }
 
 export interface MetricPlan {
@@ -180,7 +182,7 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
       const r = primary.get(p.proxy);
       for (const { plan, truth } of truths) {
         for (const m of spec.metrics) {
-          const id = identity(spec, ctx, ds, plan, truth.label, p.proxy, m, r?.tasks.length ?? 0);
+          const id = identity(spec, ctx, ds, plan, truth.label, p, m, r?.tasks.length ?? 0);
           if (!r) {
             entries.push(missingEntry(id, `data not present: no ${ds.images} images in ${datasetDir(ctx.dataDir, ds.images)}`));
             continue;
@@ -265,11 +267,15 @@ function describeBackend(r: ScoreCellsResult): string {
   return `${r.backend.name} ${r.backend.version}`;
 }
 
-function identity(spec: CorrelationSpec, ctx: CorrelationContext, ds: DatasetPlan, plan: TruthPlan, label: string, method: string, m: MetricPlan, n: number): RowIdentity {
+function identity(spec: CorrelationSpec, ctx: CorrelationContext, ds: DatasetPlan, plan: TruthPlan, label: string, p: ProxyPlan, m: MetricPlan, n: number): RowIdentity {
+  const method = p.proxy;
+  const paper = p.published?.paper ?? spec.paper;
+  const table = p.published ? p.published.table : spec.table;
+  const truthText = p.published?.groundTruth ? p.published.groundTruth[ds.reportName] : plan.published;
   const published =
-    m.published === false || plan.published === undefined
+    m.published === false || truthText === undefined
       ? undefined
-      : ctx.published.lookup({ paper: spec.paper, ...(spec.table ? { table: spec.table } : {}), benchmark: spec.space, dataset: ds.reportName, method, metric: m.metric, groundTruth: plan.published });
+      : ctx.published.lookup({ paper, ...(table ? { table } : {}), benchmark: spec.space, dataset: ds.reportName, method, metric: m.metric, groundTruth: truthText });
   return { paper: spec.paper, method, benchmark: spec.space, dataset: ds.reportName, groundTruth: label, metric: m.metric, population: populationOf(ctx, n), published: published ?? null };
 }
 

@@ -9,7 +9,7 @@
  *   μ = 1500 (thousand), near the largest NB201 CIFAR network (all 3x3 convs, 1.53 M), and
  *   σ = 1e6, so the smallest networks (~0.07 M) are damped by about exp(-2): a size prior that
  *   grows with P over the space. Both are OUR choice, not the paper's; pass others to compare.
- * - P is counted on the scored network (the 'swap-gaussian' variant: the benchmark's own network
+ * - P is counted on the scored network (the 'gaussian' variant: the benchmark's own network
  *   with the dataset's class count), with the graph's own parameter count (graph/cost.ts).
  * Everything else (inputs, repeats, BN mode) is swap.ts's.
  */

@@ -10,6 +10,13 @@ import { params } from './params.ts';
 import { snip } from './snip.ts';
 import { synflow } from './synflow.ts';
 import type { ProxyDefinition, ProxySettings } from './types.ts';
+// issue 11, group A (proxies-a)
+import { l2Norm } from './l2-norm.ts';
+import { plain } from './plain.ts';
+import { zen } from './zen.ts';
+import { zico } from './zico.ts';
+import { meco } from './meco.ts';
+import { epeNas } from './epe-nas.ts';
 // group B (issue 11)
 import { swap } from './swap.ts';
 import { regSwap } from './reg-swap.ts';
@@ -26,6 +33,13 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   synflow,
   jacobCov,
   grasp,
+  // issue 11, group A (proxies-a)
+  l2Norm,
+  plain,
+  zen,
+  zico,
+  meco,
+  epeNas,
   // group B (issue 11)
   swap,
   regSwap,

@@ -17,7 +17,7 @@
  * - repeats: each repeat is an independent initialisation (`ctx.networkAt(i)`, seeds derived from
  *   the job's init seed), where the reference re-draws the same module in place from one torch
  *   generator; `repeats` is a setting (cache key), needs.inits declares the default;
- * - network: the benchmark's own ('swap-gaussian' variant: 'standard' BN with the Gaussian init);
+ * - network: the benchmark's own ('gaussian' variant: 'standard' BN with the Gaussian init);
  *   the reference's own networks are DARTS-space ones (search_space/networks.py).
  * Counting: with n ≤ 24 samples a neuron's pattern is an integer code Σ_j [x_j > 0] 2^j, exact in
  * float32, computed by one matmul per ReLU; larger batches are split into 24-sample chunks whose
@@ -90,7 +90,7 @@ export const swap: ProxyDefinition<SwapSettings> = {
   reference: 'pym1024/SWAP src/metrics/swap.py (correlation.py: 16 samples, 32 repeats)',
   version: 1,
   spaces: ['nb201', 'nb101'],
-  network: 'swap-gaussian',
+  network: 'gaussian',
   needs: { images: 'batch', labels: false, gradients: 'none', inits: 32 },
   defaults: { batchSize: 16, repeats: 32 },
   score: (ctx) => meanSwap(ctx),

@@ -16,14 +16,15 @@
  *   without BN in the stem, cells and lastact (reduction blocks keep theirs); NB101 with every BN
  *   dropped. Same initialisation as 'zero-cost' (the reference copies the state dict).
  * - 'standard': the benchmark's own networks with the real class count (params, flops).
- * - 'swap-gaussian' (group B): the benchmark's own networks ('standard') re-initialised as SWAP's
- *   correlation.py does before every repeat (`network_weight_gaussian_init`: conv and linear
- *   weights N(0, 1), biases 0, BN γ = 1, β = 0), i.e. the 'gaussian' scheme.
- * - 'te-nas' (group B): TE-NAS's NB201 network config in prune_tenas.py (C = 3, N = 1, with the
+ * - 'gaussian' (zen, swap, reg_swap): the benchmark's own networks ('standard': affine BN with
+ *   running statistics everywhere, which zen's BN-scaling term reads) with ZenNAS's and SWAP's
+ *   `network_weight_gaussian_init`: every conv and linear weight N(0, 1), biases 0, BN γ = 1,
+ *   β = 0 (SWAP re-draws it before every repeat: one initialisation per repeat).
+ * - 'te-nas': TE-NAS's NB201 network config in prune_tenas.py (C = 3, N = 1, with the
  *   stem, affine BN), real class count, PyTorch default initialisation (the script's --init
  *   default 'kaiming_uniform' matches no branch of its init_model, so the modules keep PyTorch's
  *   own init). NB101: the benchmark's network (bn on), PyTorch default initialisation.
- * - 'az-nas' (group B): AZ-NAS's TinyNetwork (NB201's own network, C = 16, N = 5, affine BN),
+ * - 'az-nas': AZ-NAS's TinyNetwork (NB201's own network, C = 16, N = 5, affine BN),
  *   real class count, its default init_model 'kaiming_norm_fanin' ('kaiming-normal-fanin' scheme).
  *   NB101: the benchmark's network with the same initialisation (az_nas is defined on NB201 only).
  *
@@ -36,7 +37,7 @@ import { buildNB201Network, type Network } from '../models/nb201-network.ts';
 import type { NB201GraphOptions } from '../models/nb201-graph.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
 
-export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'swap-gaussian' | 'te-nas' | 'az-nas';
+export type NetworkVariantName = 'naswot' | 'zero-cost' | 'zero-cost-no-bn' | 'standard' | 'gaussian' | 'te-nas' | 'az-nas';
 
 export interface NetworkVariant {
   nb201(numClasses: number): NB201GraphOptions & { initScheme: InitScheme };
@@ -60,8 +61,8 @@ const VARIANTS: Record<NetworkVariantName, NetworkVariant> = {
     nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'torch-default' }),
     nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'torch-default' }),
   },
-  // group B (swap, te_nas)
-  'swap-gaussian': {
+  // zen, swap, reg_swap
+  gaussian: {
     nb201: (numClasses) => ({ C: 16, N: 5, numClasses, bn: 'standard', initScheme: 'gaussian' }),
     nb101: (numClasses) => ({ numClasses, bn: true, initScheme: 'gaussian' }),
   },

@@ -6,7 +6,7 @@ export { pearson } from './pearson.ts';
 export { averageRanks } from './ranks.ts';
 export { correlate, correlateOrReason, isCorrelationMetric, CORRELATION_METRICS, type CorrelationMetric, type MetricResult } from './correlate.ts';
 export { bootstrapCI, BOOTSTRAP_DEFAULTS, type BootstrapOptions, type BootstrapInterval, type PairedStatistic } from './bootstrap.ts';
-export { topKOverlap, resolveK, type TopK, type TopKResult } from './top-k.ts';
+export { topKOverlap, bestRankingAtK, resolveK, type TopK, type TopKResult, type BestRankingResult } from './top-k.ts';
 export { meanStd, type MeanStd } from './summary.ts';
 export { createPrng, type Prng } from './prng.ts';
 export { quantileSorted } from './quantile.ts';

@@ -69,3 +69,61 @@ export function topKMembership(v: Float64Array, k: number): Float64Array {
   for (let i = 0; i < v.length; i++) m[i] = v[i] > kth ? 1 : v[i] === kth ? pTied : 0;
   return m;
 }
+
+export interface BestRankingResult {
+  /** Expected best true rank among the predicted top k, as a fraction of n (1/n = the best cell found). */
+  value: number;
+  /** The same rank, 1-based. */
+  rank: number;
+  k: number;
+  n: number;
+  dropped: number;
+}
+
+/**
+ * BestRanking@k (NAS-Bench-Suite-Zero's BR@K, NASLib `minmax_n_at_k`): the best true rank
+ * (1 = the most accurate cell) among the k cells with the highest proxy score, divided by n.
+ * Lower is better. True ranks of tied accuracies are their best rank (1 + cells strictly above).
+ * Ties at the predicted k-th place are broken uniformly at random, as in topKOverlap, and the
+ * value is the exact expectation: the cells strictly above the boundary are always in; of the g
+ * tied cells, m = k - a are drawn, and the tied cell with the j-th best true rank is the best
+ * drawn with probability C(g-j, m-1) / C(g, m).
+ */
+export function bestRankingAtK(predicted: ArrayLike<number>, truth: ArrayLike<number>, k: TopK): BestRankingResult {
+  const p = finitePairs(predicted, truth, 'best ranking at k');
+  const n = p.x.length;
+  const kk = resolveK(k, n);
+  const sortedTruth = Float64Array.from(p.y).sort();
+  // 1 + number of cells with strictly higher accuracy (binary search in the ascending copy)
+  const trueRank = (y: number): number => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedTruth[mid]! <= y) lo = mid + 1;
+      else hi = mid;
+    }
+    return n - lo + 1;
+  };
+  const sortedPred = Float64Array.from(p.x).sort();
+  const kth = sortedPred[n - kk]!;
+  let best = Infinity;
+  const tiedRanks: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (p.x[i]! > kth) best = Math.min(best, trueRank(p.y[i]!));
+    else if (p.x[i] === kth) tiedRanks.push(trueRank(p.y[i]!));
+  }
+  const above = n - tiedRanks.length - sortedPred.filter((v) => v < kth).length;
+  const m = kk - above;
+  tiedRanks.sort((a, b) => a - b);
+  const g = tiedRanks.length;
+  // E[min(best, best drawn tied rank)]; P(j-th best tied is the best drawn) = C(g-j, m-1)/C(g, m), j 1-based
+  let expected = 0;
+  let pj = m / g; // j = 1: C(g-1, m-1)/C(g, m) = m/g
+  for (let j = 1; j <= g - m + 1; j++) {
+    expected += pj * Math.min(best, tiedRanks[j - 1]!);
+    // C(g-j-1, m-1)/C(g-j, m-1) = (g-j-m+1)/(g-j)
+    pj = g - j > 0 ? (pj * (g - j - m + 1)) / (g - j) : 0;
+  }
+  return { value: expected / n, rank: expected, k: kk, n, dropped: p.dropped };
+}

@@ -62,6 +62,16 @@ describe('score cache key', () => {
     expect(s16.imageSize).toBe(16);
     expect((s16.code as Record<string, number>).graph).toBeGreaterThan(0);
   });
+
+  // issue 11, group A: the new proxies' own settings and zen's Gaussian-initialised variant
+  it("separates zico's gradient accumulation, zen's γ, meco's resolution and two batches from one", () => {
+    expect(path(job('zico'))).not.toBe(path(job('zico', { settings: { ...getProxy('zico').defaults, accumulate: false } as never })));
+    expect(path(job('zen'))).not.toBe(path(job('zen', { settings: { ...getProxy('zen').defaults, mixupGamma: 0.1 } as never })));
+    expect(path(job('meco'))).not.toBe(path(job('meco', { settings: { ...getProxy('meco').defaults, resolution: 32 } as never })));
+    const zen = (scoreCacheKeyOf(job('zen'), WASM).config as { network: Record<string, unknown> }).network;
+    expect(zen).toMatchObject({ variant: 'gaussian', initScheme: 'gaussian', bn: 'standard' });
+    expect(scoreCacheKeyOf(job('zico'), WASM).batch).toMatch(/b128x2/);
+  });
 });
 
 describe('score cache key: group B settings (issue 11)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveK, topKOverlap } from '../../src/stats/top-k.ts';
+import { bestRankingAtK, resolveK, topKOverlap } from '../../src/stats/top-k.ts';
 import { createPrng } from '../../src/stats/prng.ts';
 
 /** All permutations of 0..n-1. */
@@ -61,5 +61,30 @@ describe('topKOverlap', () => {
     expect(() => topKOverlap([1, 2], [1, 2], 3)).toThrow(/1\.\.2/);
     expect(() => topKOverlap([1, 2], [1, 2], 1.5)).toThrow(/integer/);
     expect(() => topKOverlap([1, 2], [1, 2], { fraction: 0 })).toThrow(/fraction/);
+  });
+});
+
+describe('bestRankingAtK (NBSZ BR@K)', () => {
+  it('is the best true rank among the predicted top k, over n', () => {
+    // truth ranks: cell 3 best (rank 1), cell 0 rank 2, cell 2 rank 3, cell 1 rank 4
+    const truth = [0.8, 0.1, 0.5, 0.9];
+    const pred = [3, 4, 1, 2]; // top-1 predicted: cell 1 (rank 4); top-2: cells 1, 0 (best rank 2)
+    expect(bestRankingAtK(pred, truth, 1)).toMatchObject({ rank: 4, value: 1 });
+    expect(bestRankingAtK(pred, truth, 2)).toMatchObject({ rank: 2, value: 0.5 });
+    expect(bestRankingAtK(pred, truth, 4).rank).toBe(1);
+  });
+
+  it('averages over the ways to break ties at the predicted k-th place', () => {
+    // all four tied: top-1 is a uniform draw of ranks 1..4, expected 2.5; top-2: E[min of 2 of 4] = (1·3 + 2·2 + 3·1)/6 = 10/6
+    const truth = [0.8, 0.1, 0.5, 0.9];
+    expect(bestRankingAtK([1, 1, 1, 1], truth, 1).rank).toBeCloseTo(2.5, 12);
+    expect(bestRankingAtK([1, 1, 1, 1], truth, 2).rank).toBeCloseTo(10 / 6, 12);
+    // one cell strictly above (rank 3), three tied for the second place: E[min(3, one of ranks 1,2,4)] = (1+2+3)/3
+    expect(bestRankingAtK([1, 1, 2, 1], truth, 2).rank).toBeCloseTo(2, 12);
+  });
+
+  it('drops non-finite pairs first', () => {
+    const r = bestRankingAtK([NaN, 2, 1], [0.9, 0.5, 0.7], 1);
+    expect(r).toMatchObject({ n: 2, dropped: 1, rank: 2 });
   });
 });
