@@ -316,6 +316,13 @@ function writeScoresCsv(
 ): void {
   const proxies = [...primary.keys()];
   const byProxy = new Map(proxies.map((p) => [p, new Map(primary.get(p)!.result.cells.map((c) => [c.key, c]))]));
+  // proxies that combine their parts across the cells: the combined score, as correlated
+  const combinedOf = new Map(
+    proxies.filter((p) => getProxy(p).combine).map((p) => {
+      const r = primary.get(p)!;
+      return [p, new Map(r.tasks.map((t, i) => [t.key, r.scores[i]!]))] as const;
+    }),
+  );
   const partCols = proxies.flatMap((p) => [...(primary.get(p)!.parts?.keys() ?? [])].map((part) => ({ p, part })));
   const longest = Math.max(...proxies.map((p) => primary.get(p)!.tasks.length));
   const tasks = population.slice(0, longest);
@@ -326,7 +333,7 @@ function writeScoresCsv(
     t.key,
     ...proxies.map((p) => {
       const c = byProxy.get(p)!.get(t.key);
-      return c === undefined ? '' : c.status === 'error' ? 'error' : c.score;
+      return c === undefined ? '' : c.status === 'error' ? 'error' : (combinedOf.get(p)?.get(t.key) ?? c.score);
     }),
     ...partCols.map(({ p, part }) => byProxy.get(p)!.get(t.key)?.parts?.[part] ?? ''),
     ...truthCols.map((tc) => tc.values[i]),
