@@ -26,7 +26,10 @@ import type { CorrelationContext } from '../src/pipeline/context.ts';
 import { getProxy } from '../src/proxies/registry.ts';
 
 export const NEWER_PROXIES = ['zen', 'zico', 'meco', 'swap', 'reg_swap', 'te_nas', 'az_nas', 'naswot'] as const;
-export const DEFAULT_NEWER_CELLS = 100;
+export const DEFAULT_NEWER_CELLS = 60;
+/** swap / reg_swap (32 re-initialisations), te_nas (a per-sample NTK) and az_nas cost ~5-10x naswot per cell: a prefix by default. */
+export const HEAVY_NEWER_PROXIES: readonly string[] = ['swap', 'reg_swap', 'te_nas', 'az_nas'];
+export const DEFAULT_HEAVY_NEWER_CELLS = 20;
 
 /** ZiCo Table 1's NB201 ground truths: test accuracy after 200 epochs. */
 export const ZICO_NB201_DATASETS: DatasetPlan[] = [
@@ -67,8 +70,9 @@ function publishedOf(proxy: string, space: 'nb201' | 'nb101'): Pick<ProxyPlan, '
   }
 }
 
-export function newerProxiesSpec(space: 'nb201' | 'nb101', datasets: readonly DatasetPlan[], opts: { cells?: number; proxies?: readonly string[]; notes?: string[] } = {}): CorrelationSpec {
+export function newerProxiesSpec(space: 'nb201' | 'nb101', datasets: readonly DatasetPlan[], opts: { cells?: number; heavyCells?: number; proxies?: readonly string[]; notes?: string[] } = {}): CorrelationSpec {
   const cells = opts.cells ?? DEFAULT_NEWER_CELLS;
+  const heavyCells = Math.min(opts.heavyCells ?? DEFAULT_HEAVY_NEWER_CELLS, cells);
   const all = opts.proxies ?? NEWER_PROXIES;
   // a proxy whose definition does not cover the space is listed in the differences, not scored
   const names = all.filter((p) => getProxy(p).spaces.includes(space));
@@ -84,17 +88,17 @@ export function newerProxiesSpec(space: 'nb201' | 'nb101', datasets: readonly Da
       'te_nas and az_nas combine their parts by ranks across the scored cells (their papers\' definition), so their combined score depends on the population; the parts are also correlated on their own.',
     ],
     differences: [
-      `cells: ZiCo scores every cell; the default scores the first ${cells} of the run's seeded uniform sample; FULL=1 scores all`,
+      `cells: ZiCo scores every cell; the default scores the first ${cells} of the run's seeded uniform sample (${HEAVY_NEWER_PROXIES.join(', ')}: the first ${heavyCells}); FULL=1 scores all`,
       ...(skipped.length > 0 ? [`not defined on ${space} (their definitions need NB201's cell structure): ${skipped.join(', ')}`] : []),
       ...(opts.notes ?? []),
     ],
     datasets,
-    proxies: names.map((proxy) => ({ proxy, cells, ...publishedOf(proxy, space) })),
+    proxies: names.map((proxy) => ({ proxy, cells: HEAVY_NEWER_PROXIES.includes(proxy) ? heavyCells : cells, ...publishedOf(proxy, space) })),
     metrics: [{ metric: 'kendall_tau' }, { metric: 'spearman' }],
   };
 }
 
-export async function runNB201(ctx: CorrelationContext, opts: { cells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
+export async function runNB201(ctx: CorrelationContext, opts: { cells?: number; heavyCells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
   const r = await runCorrelationSpec(newerProxiesSpec('nb201', ZICO_NB201_DATASETS, opts), ctx);
   return { markdown: r.markdown, files: r.files };
 }

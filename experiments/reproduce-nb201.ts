@@ -48,7 +48,7 @@ function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Pro
     'bn-nas': (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
     'fair-bn': (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
     nbsz: async (ctx) => ({ name: 'nbsz', ...(await nbsz.runNB201(ctx, { cells: positive(o.nbszCells, '--nbsz-cells'), trials: positive(o.nbszTrials, '--nbsz-trials'), graspCells: positive(o.nbszGraspCells, '--nbsz-grasp-cells') })) }),
-    'newer-proxies': async (ctx) => ({ name: 'newer-proxies', ...(await newerProxies.runNB201(ctx, { cells: positive(o.newerCells, '--newer-cells') })) }),
+    'newer-proxies': async (ctx) => ({ name: 'newer-proxies', ...(await newerProxies.runNB201(ctx, { cells: positive(o.newerCells, '--newer-cells'), heavyCells: positive(o.newerHeavyCells, '--newer-heavy-cells') })) }),
   };
 }
 
@@ -98,6 +98,7 @@ export interface Options {
   nbszTrials?: string;
   nbszGraspCells?: string;
   newerCells?: string;
+  newerHeavyCells?: string;
 }
 
 function selection(o: Options): CellSelection {
@@ -171,6 +172,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--nbsz-cells <n>', `NBSZ protocol: cells per trial (default ${nbsz.DEFAULT_NBSZ_CELLS}; FULL: ${nbsz.NBSZ_CELLS})`)
     .option('--nbsz-trials <n>', `NBSZ protocol: trials, seeds 9000 on (default ${nbsz.DEFAULT_NBSZ_TRIALS}; FULL: 10)`)
     .option('--nbsz-grasp-cells <n>', `NBSZ protocol: grasp on the first n cells of each trial (default ${nbsz.DEFAULT_NBSZ_GRASP_CELLS}; FULL: all)`)
+    .option('--newer-heavy-cells <n>', `the 2022-2024 proxies: swap, reg_swap, te_nas, az_nas on the first n (default ${newerProxies.DEFAULT_HEAVY_NEWER_CELLS}; FULL: all)`)
     .option('--newer-cells <n>', `the 2022-2024 proxies: the first n cells of the sample (default ${newerProxies.DEFAULT_NEWER_CELLS}; FULL: all)`)
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
