@@ -35,6 +35,8 @@ describe('reproduce-nb201 (quick)', () => {
       supernetC: '2',
       supernetN: '1',
       supernetBatch: '8',
+      // nbsz and newer-proxies have their own test (test/experiments/nbsz.test.ts)
+      only: 'naswot,zero-cost,freedarts,bn-nas,fair-bn',
     };
     const page = await reproduceNB201(options);
     expect(existsSync(path.join(tmp, 'store', 'nb201.h5'))).toBe(true);
