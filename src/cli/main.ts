@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { exitOnError, installErrorHandlers } from '../util/report-error.ts';
+import { registerCheck } from './check.ts';
 import { registerFetch } from './fetch.ts';
 import { registerImport } from './import.ts';
 import { registerNB101 } from './nb101.ts';
@@ -20,6 +21,7 @@ const program = new Command()
   .description('Reproduce training-free and BatchNorm-based NAS results on NAS-Bench-201 and NAS-Bench-101')
   .showHelpAfterError();
 
+registerCheck(program);
 registerFetch(program);
 registerImport(program);
 registerNB101(program);
