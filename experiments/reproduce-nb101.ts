@@ -25,6 +25,7 @@ import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as bnNas from './nb101-bn-nas.ts';
 import * as fairBn from './nb101-fair-bn.ts';
+import { writeReportPage } from '../src/report/report-page.ts';
 import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
 import { positiveInt } from './nb201-bn-nas.ts';
@@ -114,6 +115,7 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       ...outputs.map((x) => x.markdown),
     ].join('\n');
     writeFileAtomic(path.join(o.out, 'README.md'), page);
+    await writeReportPage(o.out, 'NAS-Bench-101 reproduction', page, outputs, o);
     return page;
   } finally {
     store.close();

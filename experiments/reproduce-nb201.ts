@@ -27,6 +27,7 @@ import { describeSelection, type CellSelection } from '../src/scoring/cell-selec
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
+import { writeReportPage } from '../src/report/report-page.ts';
 import * as naswot from './nb201-naswot.ts';
 import * as zeroCost from './nb201-zero-cost.ts';
 import * as freedarts from './nb201-freedarts.ts';
@@ -136,6 +137,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
       ...outputs.map((x) => x.markdown),
     ].join('\n');
     writeFileAtomic(path.join(o.out, 'README.md'), page);
+    await writeReportPage(o.out, 'NAS-Bench-201 reproduction', page, outputs, o);
     writeFileAtomic(
       path.join(o.out, 'run.json'),
       `${JSON.stringify({ wallSeconds: wall, selection: ctx.selection, options: o, files: outputs.flatMap((x) => x.files) }, null, 2)}\n`,
