@@ -9,6 +9,7 @@ import { exitOnError, installErrorHandlers } from '../util/report-error.ts';
 import { registerCheck } from './check.ts';
 import { registerFetch } from './fetch.ts';
 import { registerImport } from './import.ts';
+import { registerMerge } from './merge.ts';
 import { registerNB101 } from './nb101.ts';
 import { registerQuery } from './query.ts';
 import { registerScore } from './score.ts';
@@ -24,6 +25,7 @@ const program = new Command()
 registerCheck(program);
 registerFetch(program);
 registerImport(program);
+registerMerge(program);
 registerNB101(program);
 registerQuery(program);
 registerScore(program);

@@ -131,7 +131,7 @@ async function correlationFigures(dir: string, experiment: string): Promise<Plan
           data: { values: points },
           mark: { type: 'point', filled: true, opacity: 0.6, size: 30 },
           encoding: {
-            x: { field: 'score', type: 'quantitative', title: `${proxy} score${scale === 'linear' ? '' : ` (${scale} axis)`}`, scale: { type: scale, zero: false } },
+            x: { field: 'score', type: 'quantitative', title: `${proxy} score${scale === 'linear' ? '' : ` (${scale} axis)`}`, scale: scale === 'linear' ? { zero: false } : { type: scale } },
             y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { zero: false } },
             tooltip: [{ field: 'cell' }, { field: 'score' }, { field: 'accuracy' }],
           },
@@ -183,7 +183,7 @@ function short(col: string): string {
   return / \d+ep\b/.test(col) ? `acc: ${col.replace(/\s*\([^()]*\)\s*$/, '')}` : col;
 }
 
-function searchFigure(file: string): Planned | undefined {
+function searchFigure(file: string, experiment: string): Planned | undefined {
   const rows = readCsv(file);
   const points: { method: string; panel: string; N: number; mean: number; low: number; high: number }[] = [];
   const randoms: { panel: string; mean: number; low: number; high: number }[] = [];
@@ -200,9 +200,9 @@ function searchFigure(file: string): Planned | undefined {
   const data = [...points.map((p) => ({ ...p, kind: 'curve' })), ...randoms.map((p) => ({ ...p, method: 'random (N = 1)', N: null, kind: 'random' }))];
   const color = { field: 'method', type: 'nominal' as const, title: null, scale: { domain: ['NASWOT (best score of the N)', 'optimal (best accuracy of the N)', 'random (N = 1)'], range: ['#1f77b4', '#2ca02c', '#7f7f7f'] } };
   return {
-    name: 'naswot/search-curve',
+    name: `${experiment}/search-curve`,
     title: 'NASWOT search curve',
-    experiment: 'naswot',
+    experiment,
     spec: {
       title: { text: 'NASWOT search: accuracy of the chosen cell against N', subtitle: 'mean ± std over the runs; random = one cell drawn (band ± std)' },
       data: { values: data },
@@ -227,7 +227,7 @@ function searchFigure(file: string): Planned | undefined {
   };
 }
 
-function convShareFigure(file: string): Planned | undefined {
+function convShareFigure(file: string, experiment: string): Planned | undefined {
   const rows = readCsv(file);
   const data = rows.flatMap((r) => [
     { indicator: r.indicator, k: `top ${r.k}`, what: 'indicator top-k', share: num(r.conv_share_indicator_topk) },
@@ -236,11 +236,11 @@ function convShareFigure(file: string): Planned | undefined {
   ]).filter((d) => Number.isFinite(d.share));
   if (data.length === 0) return undefined;
   return {
-    name: 'bn-nas/conv-share',
-    title: 'BN-NAS conv share',
-    experiment: 'bn-nas',
+    name: `${experiment}/conv-share`,
+    title: `${experiment} conv share`,
+    experiment,
     spec: {
-      title: { text: 'BN-NAS: share of convolutions among the top-k cells', subtitle: 'by each indicator, by the true accuracy, and over all scored cells' },
+      title: { text: `${experiment}: share of convolutions among the top-k cells`, subtitle: 'by each indicator, by the true accuracy, and over all scored cells' },
       data: { values: data },
       facet: { column: { field: 'k', type: 'nominal', title: null } },
       spec: {
@@ -248,7 +248,8 @@ function convShareFigure(file: string): Planned | undefined {
         height: 200,
         mark: 'bar',
         encoding: {
-          x: { field: 'what', type: 'nominal', title: null, axis: null, sort: ['indicator top-k', 'true top-k', 'all cells'] },
+          x: { field: 'indicator', type: 'nominal', title: null, axis: { labelAngle: -35, labelLimit: 220 } },
+          xOffset: { field: 'what', type: 'nominal', sort: ['indicator top-k', 'true top-k', 'all cells'] },
           y: { field: 'share', type: 'quantitative', title: 'conv share', scale: { domain: [0, 1] } },
           color: { field: 'what', type: 'nominal', title: null, sort: ['indicator top-k', 'true top-k', 'all cells'] },
         },
@@ -315,8 +316,8 @@ export async function writeFigures(resultsDir: string): Promise<Figure[]> {
     const dir = path.join(resultsDir, e.name);
     if (existsSync(path.join(dir, 'correlation.csv'))) planned.push(...(await correlationFigures(dir, e.name)));
     const extra = [
-      existsSync(path.join(dir, 'search.csv')) ? searchFigure(path.join(dir, 'search.csv')) : undefined,
-      existsSync(path.join(dir, 'conv-share.csv')) ? convShareFigure(path.join(dir, 'conv-share.csv')) : undefined,
+      existsSync(path.join(dir, 'search.csv')) ? searchFigure(path.join(dir, 'search.csv'), e.name) : undefined,
+      existsSync(path.join(dir, 'conv-share.csv')) ? convShareFigure(path.join(dir, 'conv-share.csv'), e.name) : undefined,
       e.name === 'freedarts' && existsSync(path.join(dir, 'table.csv')) ? freedartsFigure(path.join(dir, 'table.csv')) : undefined,
     ];
     for (const x of extra) if (x) planned.push(x);

@@ -99,8 +99,10 @@ h1 { border-bottom: 2px solid #444; padding-bottom: 4px; }
 h2 { border-bottom: 1px solid #bbb; margin-top: 36px; }
 section.experiment { margin-bottom: 28px; }
 div.table { overflow-x: auto; margin: 8px 0 16px; }
-table { border-collapse: collapse; font-size: 12px; }
-th, td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; }
+table { border-collapse: collapse; font-size: 11px; }
+th, td { border: 1px solid #ccc; padding: 2px 5px; vertical-align: top; }
+td { max-width: 420px; }
+td:last-child { min-width: 320px; font-size: 11px; color: #444; }
 th { background: #f0f0f0; position: sticky; top: 0; }
 th.key { background: #dde8f5; }
 td.r { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -126,7 +128,11 @@ export function htmlReport(input: HtmlReportInput): string {
   const used = new Set<string>();
   const sections = input.sections.map((s) => {
     used.add(s.experiment);
-    return `<section class="experiment" id="${escapeHtml(s.experiment)}">${markdownToHtml(s.markdown)}${figureHtml(byExperiment.get(s.experiment) ?? [])}</section>`;
+    // Figures before the section's first table: the scatter plots are what a reader looks at first.
+    const body = markdownToHtml(s.markdown);
+    const figs = figureHtml(byExperiment.get(s.experiment) ?? []);
+    const at = body.indexOf('<div class="table">');
+    return `<section class="experiment" id="${escapeHtml(s.experiment)}">${at < 0 ? body + figs : body.slice(0, at) + figs + body.slice(at)}</section>`;
   });
   // Figures of folders no section claims (a results folder from an earlier run) still show.
   const orphans = input.figures.filter((f) => !used.has(f.experiment));
