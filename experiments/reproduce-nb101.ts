@@ -25,6 +25,7 @@ import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
 import * as bnNas from './nb101-bn-nas.ts';
 import * as fairBn from './nb101-fair-bn.ts';
+import { writeReportPage } from '../src/report/report-page.ts';
 import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
 import { positiveInt } from './nb201-bn-nas.ts';
@@ -58,10 +59,13 @@ export interface NB101Options {
   initSeeds?: string;
   batchSeeds?: string;
   seedCells?: string;
+  shard?: string;
 }
 
 export async function reproduceNB101(o: NB101Options): Promise<string> {
   const started = performance.now();
+  // The NB101 experiments score through their own loops, not the correlation runner that --shard partitions.
+  if (o.shard !== undefined) throw new DataError('reproduce-nb101 --shard is not supported: shard the scoring with `nasrepro score PROXY --space nb101 --all --shard I/N` (scripts/slurm-nb101-all.sbatch, scripts/shards-local.sh), then `nasrepro merge`');
   assertWritable(path.join(o.out, 'README.md'));
   const opened = await openBenchmarkStore({ benchmark: 'nb101', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
   const store = opened.store;
@@ -124,6 +128,7 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       ...outputs.map((x) => x.markdown),
     ].join('\n');
     writeFileAtomic(path.join(o.out, 'README.md'), page);
+    await writeReportPage(o.out, 'NAS-Bench-101 reproduction', page, outputs, o);
     return page;
   } finally {
     store.close();

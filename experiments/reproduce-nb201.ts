@@ -27,6 +27,8 @@ import { describeSelection, type CellSelection } from '../src/scoring/cell-selec
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { assertWritable, writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
+import { writeReportPage } from '../src/report/report-page.ts';
+import { parseShard, shardName } from '../src/scoring/shard.ts';
 import * as naswot from './nb201-naswot.ts';
 import * as zeroCost from './nb201-zero-cost.ts';
 import * as freedarts from './nb201-freedarts.ts';
@@ -52,12 +54,17 @@ function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Pro
   };
 }
 
+/** The experiments that score cells through the cache, which `--shard` partitions. */
+const SHARDABLE = ['naswot', 'zero-cost'];
+
 /** The experiments `--only` names (all by default), checked before anything runs. */
 function chosenExperiments(o: Options): Array<(ctx: ExperimentContext) => Promise<ExperimentOutput>> {
   const all = experiments(o);
-  const names = o.only ? o.only.split(',').map((n) => n.trim()) : Object.keys(all);
+  const names = o.only ? o.only.split(',').map((n) => n.trim()) : o.shard ? [...SHARDABLE] : Object.keys(all);
   const unknown = names.filter((n) => !(n in all));
   if (unknown.length > 0) throw new DataError(`--only: unknown experiment ${unknown.join(', ')} (known: ${Object.keys(all).join(', ')})`);
+  const unshardable = names.filter((n) => !SHARDABLE.includes(n));
+  if (o.shard && unshardable.length > 0) throw new DataError(`--shard: ${unshardable.join(', ')} train a supernet or search, they do not score cells; shard only ${SHARDABLE.join(', ')}`);
   return Object.keys(all).filter((n) => names.includes(n)).map((n) => all[n]!);
 }
 
@@ -99,6 +106,7 @@ export interface Options {
   nbszGraspCells?: string;
   newerCells?: string;
   newerHeavyCells?: string;
+  shard?: string;
 }
 
 function selection(o: Options): CellSelection {
@@ -109,6 +117,8 @@ function selection(o: Options): CellSelection {
 
 export async function reproduceNB201(o: Options): Promise<string> {
   const started = performance.now();
+  const shard = parseShard(o.shard);
+  if (shard) o = { ...o, out: path.join(o.out, shardName(shard)) }; // a shard's page only says what it scored
   const chosen = chosenExperiments(o);
   assertWritable(path.join(o.out, 'README.md'));
   const opened = await openBenchmarkStore({ benchmark: 'nb201', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
@@ -128,6 +138,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
       seedCells: positive(o.seedCells, '--seed-cells'),
       batchSize: o.batch ? Number(o.batch) : undefined,
     });
+    if (shard) ctx.shard = shard;
     const outputs: ExperimentOutput[] = [];
     for (const e of chosen) outputs.push(await e(ctx));
     const wall = (performance.now() - started) / 1000;
@@ -145,6 +156,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
       ...outputs.map((x) => x.markdown),
     ].join('\n');
     writeFileAtomic(path.join(o.out, 'README.md'), page);
+    if (!shard) await writeReportPage(o.out, 'NAS-Bench-201 reproduction', page, outputs, o);
     writeFileAtomic(
       path.join(o.out, 'run.json'),
       `${JSON.stringify({ wallSeconds: wall, selection: ctx.selection, options: o, files: outputs.flatMap((x) => x.files) }, null, 2)}\n`,

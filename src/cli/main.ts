@@ -6,8 +6,10 @@
  */
 import { Command } from 'commander';
 import { exitOnError, installErrorHandlers } from '../util/report-error.ts';
+import { registerCheck } from './check.ts';
 import { registerFetch } from './fetch.ts';
 import { registerImport } from './import.ts';
+import { registerMerge } from './merge.ts';
 import { registerNB101 } from './nb101.ts';
 import { registerQuery } from './query.ts';
 import { registerScore } from './score.ts';
@@ -20,8 +22,10 @@ const program = new Command()
   .description('Reproduce training-free and BatchNorm-based NAS results on NAS-Bench-201 and NAS-Bench-101')
   .showHelpAfterError();
 
+registerCheck(program);
 registerFetch(program);
 registerImport(program);
+registerMerge(program);
 registerNB101(program);
 registerQuery(program);
 registerScore(program);

@@ -20,6 +20,7 @@ import { NB101_CPU_STEM_CHANNELS } from '../scoring/score-one.ts';
 import { archStringFromIndex } from '../spaces/nb201-index.ts';
 import { assertWritable, writeFileAtomic } from '../util/atomic-file.ts';
 import { DataError } from '../util/errors.ts';
+import { parseShard, shardCacheDir, shardName, shardOf } from '../scoring/shard.ts';
 
 interface ScoreOptions {
   space: string;
@@ -44,6 +45,7 @@ interface ScoreOptions {
   data: string;
   cacheDir: string;
   out: string;
+  shard?: string;
 }
 
 function int(name: string, v: string): number {
@@ -113,6 +115,7 @@ export function registerScore(program: Command): void {
     .option('--workers <n>', 'worker processes (default: number of cores)')
     .option('--data <dir>', 'data directory', process.env.DATA ?? 'data')
     .option('--cache-dir <dir>', 'score cache directory', DEFAULT_CACHE_DIR)
+    .option('--shard <I/N>', 'score only shard I of N (cells k with k mod N = I-1), into <cache-dir>/shard-I-of-N; combine with `nasrepro merge`')
     .requiredOption('--out <file>', 'CSV to write (cell, seeds, score, status, seconds, parts)')
     .action(async (proxyName: string, o: ScoreOptions) => {
       if (o.space !== 'nb201' && o.space !== 'nb101') throw new DataError(`--space must be nb201 or nb101, got '${o.space}'`);
@@ -138,6 +141,11 @@ export function registerScore(program: Command): void {
         tasks = selectNB101Cells(sel, source);
         selection = `${sel.kind === 'all' ? 'all' : sel.kind === 'sample' ? `${Math.min(sel.size, source.hashes.length)} sampled (seed ${sel.seed}) of the` : `${tasks.length} listed of the`} ${source.hashes.length} cells of ${source.label}`;
       }
+      const shard = parseShard(o.shard);
+      if (shard) {
+        tasks = shardOf(tasks, shard);
+        selection = `${shardName(shard)} (${tasks.length} cells) of ${selection}`;
+      }
       const scheme = initScheme(o.initScheme);
       const base = {
         space,
@@ -154,7 +162,7 @@ export function registerScore(program: Command): void {
           const job: ScoreJob = { ...base, initSeed, batchSeed };
           const result = await scoreCells(job, {
             cells: tasks,
-            cacheDir: o.cacheDir,
+            cacheDir: shardCacheDir(o.cacheDir, shard),
             backend: o.backend as BackendName | undefined,
             workers: o.workers ? int('workers', o.workers) : undefined,
             label: `${proxy.name} init ${initSeed} batch ${batchSeed}`,

@@ -10,6 +10,7 @@ import { nb201Tasks } from '../scoring/score-cells.ts';
 import { NB201_NUM_CELLS } from '../spaces/nb201.ts';
 import type { ScoreTask } from '../scoring/score-job.ts';
 import { DataError } from '../util/errors.ts';
+import type { Shard } from '../scoring/shard.ts';
 
 /**
  * What every NB201 experiment gets: the correlation runner's context plus the NB201 cell
@@ -57,6 +58,8 @@ export interface CorrelationContext {
   /** Overrides every proxy's reference batch size (quick runs and tests only; reports say so). */
   batchSize?: number;
   nb101StemChannels?: number;
+  /** `--shard I/N`: score only this shard's cells into its own cache; no tables (src/scoring/shard.ts). */
+  shard?: Shard;
 }
 
 /** What an experiment hands back for the summary page. */

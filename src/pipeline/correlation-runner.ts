@@ -28,6 +28,7 @@ import type { ProxySettings } from '../proxies/types.ts';
 import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry, type SeedSpread } from '../report/correlation-table.ts';
 import { scoreProxies, type ScoreCellsResult, type ScoredCell } from '../scoring/score-cells.ts';
 import type { ScoreJob, ScoreTask } from '../scoring/score-job.ts';
+import { shardCacheDir, shardName, shardOf } from '../scoring/shard.ts';
 import { correlateOrReason, meanStd, type CorrelationMetric } from '../stats/index.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import type { CorrelationContext } from './context.ts';
@@ -163,8 +164,9 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
         const seedTasks = k === 0 ? tasks : tasks.slice(0, ctx.full ? tasks.length : Math.min(ctx.seedCells, tasks.length));
         const results = await scoreProxies(
           plans.map((p) => job(p, pair)),
-          { cacheDir: ctx.cacheDir, backend: ctx.backend, workers: ctx.workers, cells: seedTasks, label: `${spec.experiment} ${ds.images} (init ${pair.initSeed}, batch ${pair.batchSeed})` },
+          { cacheDir: shardCacheDir(ctx.cacheDir, ctx.shard), backend: ctx.backend, workers: ctx.workers, cells: shardOf(seedTasks, ctx.shard), label: `${spec.experiment} ${ds.images} (init ${pair.initSeed}, batch ${pair.batchSeed})` },
         );
+        if (ctx.shard) continue; // a shard only fills its cache: the tables come after the merge
         plans.forEach((p, i) => {
           const r = results[i]!;
           const { scores, parts } = populationScores(p.proxy, r.cells);
@@ -172,6 +174,10 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
           perSeed.set(p.proxy, [...(perSeed.get(p.proxy) ?? []), scores]);
         });
       }
+    }
+    if (ctx.shard) {
+      settingsLines.push(`- ${ds.images}: ${shardName(ctx.shard)} scored its cells into ${shardCacheDir(ctx.cacheDir, ctx.shard)}; merge the shards (nasrepro merge) and rerun without --shard for the tables.`);
+      continue;
     }
     const valuesOf = (truth: GroundTruth, tasks: readonly ScoreTask[]): Float64Array => Float64Array.from(tasks, (t) => truth.values[ctx.cells.truthRow(t) ?? -1] ?? NaN);
     const scoredDataset: ScoredDataset = { dataset: ds, truths, proxies: primary, valuesOf };

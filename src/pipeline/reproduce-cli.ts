@@ -21,7 +21,8 @@ export function reproduceCommand(benchmark: 'nb201' | 'nb101', description: stri
     .option('--workers <n>', 'worker processes (default: number of cores)')
     .option('--backend <name>', 'tensorflow, wasm or cpu (default: best available)')
     .option('--out <dir>', 'results directory', `results/${benchmark}`)
-    .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR);
+    .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR)
+    .option('--shard <I/N>', 'score only shard I of N of the cell-scoring experiments into <cache-dir>/shard-I-of-N (tables: merge, then rerun without it)');
 }
 
 /** Parses the arguments, runs, prints the results page; any failure is one line and a non-zero exit. */
