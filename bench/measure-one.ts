@@ -1,6 +1,6 @@
 /**
  * One measurement in a fresh process, so that its peak RSS is its own: prints one JSON line.
- *   import-nb201 SRC | import-nb101 SRC... | proxy NAME BACKEND CELLS DATA
+ *   import-nb201 SRC | import-nb101 SRC... | proxy NAME BACKEND CELLS DATA | kendall N
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +67,17 @@ if (what === 'import-nb201') {
   for (const c of cells) await scoreCell({ key: String(c) }, ctx);
   const seconds = (performance.now() - started) / 1000;
   extra = { proxy: proxyName, backend: `${info.name} ${info.version}`, batchSize: settings.batchSize, cells: cells.length, secondsPerCell: seconds / cells.length };
+} else if (what === 'kendall') {
+  // Kendall tau-b on N tied pairs (O(n log n)); was a timing assertion in the unit tests.
+  const { kendallTauB } = await import('../src/stats/kendall.ts');
+  const { createPrng } = await import('../src/stats/prng.ts');
+  const rng = createPrng(1);
+  const n = Number(args[0] ?? 200_000);
+  const x = Array.from({ length: n }, () => rng.nextInt(1000));
+  const y = x.map((v) => v + rng.nextInt(500));
+  const t = performance.now();
+  const r = kendallTauB(x, y);
+  extra = { n, kendallMs: performance.now() - t, tau: r.value };
 }
 const seconds = (performance.now() - t0) / 1000;
 const maxRssMB = process.resourceUsage().maxRSS / 1024;

@@ -72,6 +72,12 @@ if (existsSync(path.join(DATA, 'cifar10'))) {
   add(measure('proxy', 'naswot', 'cpu', QUICK ? '1' : '2', DATA));
 }
 
+const kendall = measure('kendall', '200000');
+if (kendall) {
+  rows.push(kendall);
+  process.stdout.write(`kendall        tau-b on ${kendall.n as number} tied pairs: ${(kendall.kendallMs as number).toFixed(0)} ms\n`);
+}
+
 let extrapolation: Record<string, number> | undefined;
 if (small && many) {
   const archs = (many.archs as number) - (small.archs as number);

@@ -7,7 +7,7 @@
  * one-element hyperslab instead of reading the column.
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { DataError } from '../util/errors.ts';
+import { DataError, type DataErrorWhere } from '../util/errors.ts';
 import { h5, type H5Dataset, type H5File, type H5Group } from './h5.ts';
 import type { StoreSource } from './store-writer.ts';
 import {
@@ -34,6 +34,18 @@ export interface MetricQuery {
 }
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * The store has no column (or no seed of a column) that a query names: the one store failure a
+ * caller may turn into "not in the store". Every other failure (HDF5 read, corrupt data) is a
+ * plain DataError or worse, and must surface.
+ */
+export class MissingColumnError extends DataError {
+  constructor(what: string, where: DataErrorWhere = {}) {
+    super(what, where);
+    this.name = 'MissingColumnError';
+  }
+}
 
 export class BenchmarkStore {
   private readonly rowOfKey = new Map<string, number>();
@@ -102,7 +114,7 @@ export class BenchmarkStore {
     );
     const wanted = `${q.dataset} ${q.split} ${metric} @${q.epochs} epochs${q.origin ? ` (${q.origin})` : ''}`;
     if (matches.length === 0) {
-      throw new DataError(`store has no ${wanted}; it has: ${this.describeColumns()}`, { file: this.file });
+      throw new MissingColumnError(`store has no ${wanted}; it has: ${this.describeColumns()}`, { file: this.file });
     }
     if (matches.length > 1) {
       throw new DataError(
@@ -113,7 +125,7 @@ export class BenchmarkStore {
     const col = matches[0]!;
     const seed = q.seed ?? MEAN_SEED;
     if (!col.seeds.includes(seed)) {
-      throw new DataError(`${describeMetric(col)} has no seed '${seed}' (seeds: ${col.seeds.join(', ')})`, {
+      throw new MissingColumnError(`${describeMetric(col)} has no seed '${seed}' (seeds: ${col.seeds.join(', ')})`, {
         file: this.file,
       });
     }

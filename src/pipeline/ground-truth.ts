@@ -19,7 +19,7 @@
  * that would (releases.ts knows what each release holds).
  */
 import path from 'node:path';
-import type { BenchmarkStore, MetricQuery } from '../benchmarks/store.ts';
+import { MissingColumnError, type BenchmarkStore, type MetricQuery } from '../benchmarks/store.ts';
 import { releasesHolding } from '../benchmarks/releases.ts';
 import { describeMetric, metricPath, type MetricColumn } from '../benchmarks/store-layout.ts';
 import type { AssembledSource } from './data-sources.ts';
@@ -90,8 +90,10 @@ export function groundTruth(store: BenchmarkStore, q: MetricQuery): GroundTruth 
     const file = sourceFileOf(store, col);
     return { label: `${base} (${col.origin}${file ? `: ${path.basename(file)}` : ''})`, values, origin: col.origin, file };
   } catch (e) {
-    // e.g. the column lacks the seed asked for
-    return { label: base, missing: `${describeMetric(col)}: ${(e as Error).message}` };
+    // Only "no such column/seed" (e.g. the column lacks the seed asked for) is a missing truth; a
+    // failing read or corrupt store must surface, not become a "not in store" row.
+    if (!(e instanceof MissingColumnError)) throw e;
+    return { label: base, missing: `${describeMetric(col)}: ${e.message}` };
   }
 }
 

@@ -17,6 +17,7 @@
 import { planNB101Module } from '../models/nb101-cost.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
 import type { NB101Slot } from '../supernet/nb101-supernet.ts';
+import { DataError } from '../util/errors.ts';
 
 /** A supernet parameter's labels with its values (live or from a training snapshot). */
 export interface NB101LabelledValues {
@@ -69,7 +70,12 @@ export function nb101BnNasScoreOf(table: NB101GammaTable, ops: readonly NB101Cel
   let total = 0;
   for (const { key: k, channels } of ops) {
     const gamma = table.gammas.get(k);
-    if (!gamma) continue; // max-pool in the original space: no BN, score 0
+    if (!gamma) {
+      // max-pool in the original space: no BN, score 0. Any other op without a gamma is a table
+      // built from incomplete parameters, and scoring it 0 would be a plausible wrong number.
+      if (k.endsWith(':maxpool3x3')) continue;
+      throw new DataError(`no BN gamma for op ${k} (module:position:op) among the supernet parameters`);
+    }
     let s = 0;
     for (let c = 0; c < channels; c++) s += Math.abs(gamma[c]!);
     total += s / channels;

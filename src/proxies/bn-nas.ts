@@ -19,6 +19,7 @@
  */
 import { NB201_EDGES, NB201_OPS, type NB201Op } from '../models/nb201-cell.ts';
 import type { EdgeRef, ParamKind } from '../models/nb201-network.ts';
+import { DataError } from '../util/errors.ts';
 
 /** A parameter's values with its labels (a live supernet parameter or a training snapshot). */
 export interface LabelledValues {
@@ -97,17 +98,32 @@ export function liveGammas(params: ReadonlyArray<{ name: string; kind: ParamKind
 
 /**
  * A training snapshot's gammas (by parameter name) with the supernet's labels attached (any
- * space's labels: NB201's edges, NB101's slots).
+ * space's labels: NB201's edges, NB101's slots). Every cell-op BN gamma of the supernet must be in
+ * the snapshot: a partial snapshot (truncated file, renamed parameter) would otherwise score the
+ * missing ops 0, plausible but wrong numbers, so it is a DataError naming the parameter and, when
+ * given, the snapshot's file.
  */
-export function snapshotGammas<L extends { name: string }>(
+export function snapshotGammas<L extends { name: string; kind: string; edge?: unknown; slot?: { op: string } }>(
   params: ReadonlyArray<L>,
   values: ReadonlyMap<string, { values: ArrayLike<number> }>,
+  file?: string,
 ): Array<L & { values: ArrayLike<number> }> {
   const out: Array<L & { values: ArrayLike<number> }> = [];
   for (const p of params) {
+    if (p.kind !== 'bn-gamma' || !isCellOpLabel(p)) continue;
     const v = values.get(p.name);
-    if (v) out.push({ ...p, values: v.values });
+    if (!v) throw new DataError(`the snapshot has no value for BN gamma '${p.name}' (BN-NAS needs every gamma of the supernet)`, { file });
+    out.push({ ...p, values: v.values });
   }
-  if (out.length === 0) throw new RangeError('the snapshot holds none of the supernet\'s parameters');
+  if (out.length === 0) throw new RangeError('the supernet has no BN gamma in a cell op: BN-NAS needs affine BatchNorm in the cells');
   return out;
+}
+
+/**
+ * Whether a labelled parameter sits in a candidate op: what a training snapshot copies
+ * (train.ts isSnapshotParam, i.e. each space's isOpParam: NB201's edge label, NB101's slot other
+ * than a projection). The stem and classifier are not in snapshots and not needed.
+ */
+function isCellOpLabel(p: { edge?: unknown; slot?: { op: string } }): boolean {
+  return p.edge !== undefined || (p.slot !== undefined && p.slot.op !== 'projection');
 }

@@ -24,6 +24,8 @@
  * outside the fair space) has nothing BN-only training could move: T = -Infinity. A singular Θ
  * (λ_min <= 0 in float64, e.g. a path whose output does not depend on its BN parameters) also
  * gives T = -Infinity.
+ * Non-finite input (a NaN/Inf image or gradient) makes Θ non-finite and its eigenvalues NaN: T is
+ * then NaN, never -Infinity, so the cell is recorded and excluded rather than ranked as the worst.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NB201Op } from '../models/nb201-cell.ts';
@@ -39,7 +41,7 @@ export function pathBnParams(supernet: NB201Supernet, path: readonly NB201Op[]):
 }
 
 export interface TrainabilityResult {
-  /** -log κ(Θ); -Infinity when Θ is singular or there is no BN on the path. */
+  /** -log κ(Θ); -Infinity when Θ is singular or there is no BN on the path; NaN for non-finite input. */
   value: number;
   /** Θ's eigenvalues, ascending (empty when there is no BN on the path). */
   eigenvalues: Float64Array;
@@ -81,6 +83,8 @@ export function fairBnTrainability<P>(supernet: PathForward<P>, path: P, x: tf.T
   const eigenvalues = symmetricEigenvalues(ntk, n).sort();
   const low = eigenvalues[0]!;
   const high = eigenvalues[n - 1]!;
+  // NaN first: `NaN > 0` is false, so without this a NaN Θ would fall through to the exact -Infinity.
+  if (eigenvalues.some(Number.isNaN)) return { value: NaN, eigenvalues };
   const value = low > 0 && high > 0 ? -Math.log(high / low) : -Infinity;
   return { value, eigenvalues };
 }

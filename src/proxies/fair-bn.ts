@@ -25,7 +25,8 @@
  * in the paper's description favours one part. Consequence: the composite of a cell is relative
  * to the pool it is ranked in (the experiment ranks its whole sample at once).
  * A part that is -Infinity (exact degenerate cases, documented per part) ranks lowest; NaN in any
- * part makes the cell's composite NaN (excluded and counted by the statistics).
+ * part makes the cell's composite NaN (excluded and counted by the statistics), and the cell is
+ * left out of the pool the other cells are ranked in, so it shifts no one's rank.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectIndices } from '../datasets/batch.ts';
@@ -140,11 +141,13 @@ export function fairBnPartsOf<P>(
 
 /** The composite over a pool of scored cells: mean of the parts' average ranks (see above). */
 export function fairBnComposite(parts: readonly FairBnPartScores[]): Float64Array {
-  const out = new Float64Array(parts.length);
-  const ranks = FAIR_BN_PARTS.map((part) => averageRanks(parts.map((p) => (Number.isNaN(p[part]) ? -Infinity : p[part]))));
-  parts.forEach((p, i) => {
-    const hasNaN = FAIR_BN_PARTS.some((part) => Number.isNaN(p[part]));
-    out[i] = hasNaN ? NaN : ranks.reduce((s, r) => s + r[i]!, 0) / ranks.length;
+  const out = new Float64Array(parts.length).fill(NaN);
+  // A cell with a NaN part is left out of the pool before ranking: ranking NaN (e.g. as -Infinity)
+  // would tie it with the exact -Infinity cells and shift the ranks of every other cell.
+  const ranked = parts.flatMap((p, i) => (FAIR_BN_PARTS.some((part) => Number.isNaN(p[part])) ? [] : [i]));
+  const ranks = FAIR_BN_PARTS.map((part) => averageRanks(ranked.map((i) => parts[i]![part])));
+  ranked.forEach((cell, j) => {
+    out[cell] = ranks.reduce((s, r) => s + r[j]!, 0) / ranks.length;
   });
   return out;
 }

@@ -12,10 +12,17 @@
  * The result is saved as JSON next to the checkpoints, keyed by the settings, and reused: a
  * resumed or repeated experiment derives the same standard-run step counts, so it finds its own
  * checkpoints again instead of starting runs of a slightly different length.
+ * The key names the backend that runs the steps, with its version and full detail (for wasm the
+ * SIMD/thread setting, for tfjs-node the CPU or GPU build): the ratio of the two modes' step
+ * costs differs between backends, and an "equal time" run must not take its step counts from a
+ * ratio measured on another one. Default: the backend active now (initBackend's info when it is
+ * the one tfjs runs, else tfjs's own name and version).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.ts';
+import { activeBackend, type BackendInfo } from '../engine/backend.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
 import { DataError } from '../util/errors.ts';
 import { identityHash } from './checkpoint.ts';
@@ -53,10 +60,34 @@ export function measureStepTimes<P, S extends TrainableSupernet<P>, O>(kind: Sup
   return { bnOnly, standard, ratio: standard / bnOnly, measuredSteps: measured, measuredAt: new Date().toISOString() };
 }
 
-/** The saved calibration for these settings, or a fresh measurement saved for next time. */
-export function stepTimeCalibration<P, S extends TrainableSupernet<P>, O>(kind: SupernetKind<P, S, O>, dir: string, supernetOptions: O, images: ImageSet, batchSize: number): StepTimeCalibration & { reused: boolean } {
-  const key = identityHash({ supernetOptions, batchSize, images: { dataset: images.dataset, size: images.size, height: images.height } });
-  const file = path.join(dir, `step-times-${key}.json`);
+/** The backend tfjs runs now, as initBackend described it (or tfjs's own name and version). */
+export function runningBackend(): Pick<BackendInfo, 'name' | 'version' | 'detail'> {
+  const info = activeBackend();
+  if (info !== undefined && info.name === tf.getBackend()) return info;
+  return { name: tf.getBackend() as BackendInfo['name'], version: tf.version_core, detail: '' };
+}
+
+/** The file a calibration for these settings on this backend is saved in (see the file comment). */
+export function stepTimeCalibrationFile(dir: string, supernetOptions: unknown, images: ImageSet, batchSize: number, backend: Pick<BackendInfo, 'name' | 'version' | 'detail'>): string {
+  const key = identityHash({
+    supernetOptions,
+    batchSize,
+    images: { dataset: images.dataset, size: images.size, height: images.height },
+    backend: { name: backend.name, version: backend.version, detail: backend.detail },
+  });
+  return path.join(dir, `step-times-${key}.json`);
+}
+
+/** The saved calibration for these settings and backend, or a fresh measurement saved for next time. */
+export function stepTimeCalibration<P, S extends TrainableSupernet<P>, O>(
+  kind: SupernetKind<P, S, O>,
+  dir: string,
+  supernetOptions: O,
+  images: ImageSet,
+  batchSize: number,
+  backend: Pick<BackendInfo, 'name' | 'version' | 'detail'> = runningBackend(),
+): StepTimeCalibration & { reused: boolean } {
+  const file = stepTimeCalibrationFile(dir, supernetOptions, images, batchSize, backend);
   if (existsSync(file)) {
     try {
       return { ...(JSON.parse(readFileSync(file, 'utf8')) as StepTimeCalibration), reused: true };
@@ -65,6 +96,6 @@ export function stepTimeCalibration<P, S extends TrainableSupernet<P>, O>(kind: 
     }
   }
   const c = measureStepTimes(kind, supernetOptions, images, batchSize);
-  writeFileAtomic(file, `${JSON.stringify(c, null, 2)}\n`);
+  writeFileAtomic(file, `${JSON.stringify({ ...c, backend }, null, 2)}\n`);
   return { ...c, reused: false };
 }

@@ -40,16 +40,20 @@ describe('runPool', () => {
     const order: number[] = [];
     let running = 0;
     let maxRunning = 0;
+    // The first task waits for a gate the test opens only once the other three have been
+    // delivered: the other worker finishes them first however fast or loaded the machine is.
+    const gate = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nasrepro-pool-')), 'open');
     await runPool<SquareTask, Square>({
       workerModule: fixture('square-worker.ts'),
-      // The first task is slow, so the other worker finishes the rest before it.
-      tasks: [{ x: 1, delayMs: 2500 }, { x: 2 }, { x: 3 }, { x: 4 }],
+      tasks: [{ x: 1, gate }, { x: 2 }, { x: 3 }, { x: 4 }],
       workers: 2,
       onResult: async (task) => {
         running++;
         maxRunning = Math.max(maxRunning, running);
-        await new Promise((r) => setTimeout(r, 20));
+        // yield to the event loop inside the callback, so overlapping callbacks would be seen
+        await new Promise((r) => setImmediate(r));
         order.push(task.x);
+        if (order.length === 3) fs.writeFileSync(gate, '');
         running--;
       },
     });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreBuilder } from '../../src/benchmarks/store-writer.ts';
 import { BenchmarkStore } from '../../src/benchmarks/store.ts';
+import { DataError } from '../../src/util/errors.ts';
 import { groundTruth, groundTruthOrigins } from '../../src/pipeline/ground-truth.ts';
 import { archStringFromIndex } from '../../src/spaces/nb201-index.ts';
 
@@ -61,5 +62,15 @@ describe('groundTruth', () => {
     // the shared table has cifar10-valid @12 on x-valid only
     const ori12 = groundTruth(store, { dataset: 'cifar10-valid', split: 'ori-test', epochs: 12 });
     expect('missing' in ori12 && ori12.missing).toMatch(/; NAS-Bench-201-v1_1-096897\.pth, NATS-tss-v1_0-3ffb9-simple, NAS-Bench-201-v1_0-e61699\.pth would provide it/);
+  });
+
+  it('turns only a missing column or seed into a missing truth; any other store failure surfaces', () => {
+    const seedless = groundTruth(store, { dataset: 'cifar10-valid', split: 'x-valid', epochs: 200, seed: 'seed-777' });
+    expect('missing' in seedless && seedless.missing).toMatch(/has no seed 'seed-777'/);
+    // the same store whose column read fails (an HDF5 error, corrupt data): not "missing"
+    const failing = (error: Error) => Object.create(store, { column: { value: () => { throw error; } } }) as BenchmarkStore;
+    const q = { dataset: 'cifar10-valid', split: 'x-valid', epochs: 200 } as const;
+    expect(() => groundTruth(failing(new DataError('HDF5 could not read dataset /metrics/x', { file: 'store.h5' })), q)).toThrow('store.h5: HDF5 could not read dataset /metrics/x');
+    expect(() => groundTruth(failing(new RangeError('offset out of bounds')), q)).toThrow(RangeError);
   });
 });

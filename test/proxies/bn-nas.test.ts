@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isConvOp, NB201_OPS, type NB201Op } from '../../src/models/nb201-cell.ts';
 import { bnNasScore, edgeIndex, liveGammas, opGammaScores, snapshotGammas } from '../../src/proxies/bn-nas.ts';
+import { nb101BnNasScoreOf, nb101GammaTable } from '../../src/proxies/bn-nas-nb101.ts';
+import { DataError } from '../../src/util/errors.ts';
 import { buildNB201Supernet, type NB201Supernet, type SupernetOptions } from '../../src/supernet/nb201-supernet.ts';
 import { cellFromArchString } from '../models/arch-string.ts';
 
@@ -73,6 +75,24 @@ describe('BN-NAS indicator', () => {
     const values = new Map(s.params.filter((p) => p.kind === 'bn-gamma' && p.label).map((p) => [p.name, { values: Float32Array.from(p.variable.dataSync()).map((x) => x * 3) }]));
     const labels = s.params.map(({ name, kind, label }) => ({ name, kind, edge: label }));
     expect(bnNasScore(opGammaScores(snapshotGammas(labels, values)), CELL)).toBeCloseTo(3 * 9, 9);
+  });
+
+  it('refuses a snapshot missing a gamma, naming the parameter and the file (no silent 0)', () => {
+    const s = supernet();
+    const gammas = s.params.filter((p) => p.kind === 'bn-gamma' && p.label);
+    const values = new Map(gammas.map((p) => [p.name, { values: p.variable.dataSync() }]));
+    const dropped = gammas[3]!.name;
+    values.delete(dropped);
+    const labels = s.params.map(({ name, kind, label }) => ({ name, kind, edge: label }));
+    const call = () => snapshotGammas(labels, values, 'run/snapshot-000100.bin');
+    expect(call).toThrow(DataError);
+    expect(call).toThrow(`run/snapshot-000100.bin: the snapshot has no value for BN gamma '${dropped}'`);
+  });
+
+  it('NB101: a candidate conv with no gamma in the table is an error, a max-pool scores 0', () => {
+    const table = nb101GammaTable([{ name: 'g', kind: 'bn-gamma', slot: { module: 0, position: 1, op: 'conv3x3-bn-relu' }, values: [2, -2, 4] }], [{ inChannels: 3, outChannels: 3 }]);
+    expect(nb101BnNasScoreOf(table, [{ key: '0:1:conv3x3-bn-relu', channels: 2 }, { key: '0:2:maxpool3x3', channels: 3 }])).toBe(2);
+    expect(() => nb101BnNasScoreOf(table, [{ key: '0:2:conv1x1-bn-relu', channels: 3 }])).toThrow(/no BN gamma for op 0:2:conv1x1-bn-relu/);
   });
 
   it('refuses a supernet without affine BN in its cells', () => {

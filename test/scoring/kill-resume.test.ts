@@ -23,8 +23,12 @@ function cachedCells(dir: string): number {
   return cacheFiles(dir).reduce((n, f) => n + readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('"cell"')).length, 0);
 }
 
-function scoreCli(args: string[]): ReturnType<typeof spawn> {
-  return spawn(process.execPath, ['bin/nasrepro.js', 'score', 'naswot', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+const PAUSE = path.resolve('test/helpers/pause-after-cache-lines.mjs');
+
+function scoreCli(args: string[], pauseAfter?: number): ReturnType<typeof spawn> {
+  const preload = pauseAfter === undefined ? [] : ['--import', PAUSE];
+  const env = pauseAfter === undefined ? process.env : { ...process.env, NASREPRO_TEST_PAUSE_AFTER: String(pauseAfter) };
+  return spawn(process.execPath, [...preload, 'bin/nasrepro.js', 'score', 'naswot', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 // A scoring run killed with SIGKILL keeps every score it finished; the next run computes only
@@ -37,24 +41,23 @@ describe('nasrepro score: kill and resume', () => {
     const cells = '0,1,2,3,4,5,6,7,8,9,10,11';
     const args = ['--cells', cells, '--batch', '4', '--workers', '1', '--data', DATA_DIR, '--cache-dir', cache];
 
-    const first = scoreCli([...args, '--out', path.join(tmp, 'killed.csv')]);
+    // The child blocks right after its 3rd cache record and says so; it is killed on that line.
+    const first = scoreCli([...args, '--out', path.join(tmp, 'killed.csv')], 3);
+    let firstErr = '';
+    const exited = new Promise<unknown>((r) => first.on('exit', r));
     await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (cachedCells(cache) >= 3) {
-          clearInterval(timer);
+      first.stderr!.on('data', (d) => {
+        firstErr += d;
+        if (firstErr.includes('nasrepro-test: paused')) {
           first.kill('SIGKILL');
           resolve();
         }
-      }, 50);
-      first.on('exit', () => {
-        clearInterval(timer);
-        reject(new Error('the run finished before it could be killed'));
       });
+      first.on('exit', () => reject(new Error(`the run ended before it paused: ${firstErr}`)));
     });
-    await new Promise((r) => first.on('exit', r));
+    await exited;
     const done = cachedCells(cache);
-    expect(done).toBeGreaterThanOrEqual(3);
-    expect(done).toBeLessThan(12);
+    expect(done).toBe(3);
     expect(existsSync(path.join(tmp, 'killed.csv'))).toBe(false);
 
     const second = scoreCli([...args, '--out', path.join(tmp, 'resumed.csv')]);
@@ -63,7 +66,9 @@ describe('nasrepro score: kill and resume', () => {
     const code = await new Promise((r) => second.on('exit', r));
     expect(code, stderr).toBe(0);
     const sidecar = JSON.parse(readFileSync(path.join(tmp, 'resumed.csv.json'), 'utf8'));
-    expect(sidecar.computed).toBe(12 - done);
+    // one seed pair: its run computed exactly the cells the killed run had not cached
+    expect(sidecar.runs).toHaveLength(1);
+    expect(sidecar.runs[0].computed).toBe(12 - done);
     const rows = readFileSync(path.join(tmp, 'resumed.csv'), 'utf8').trim().split('\n').slice(1);
     expect(rows.map((r) => Number(r.split(',')[0]))).toEqual(cells.split(',').map(Number));
     expect(cachedCells(cache)).toBe(12);
