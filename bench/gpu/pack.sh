@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 P=bench/gpu/pack
-rm -rf "$P" && mkdir -p "$P/gl" "$P/stage/node_modules/@tensorflow"
+# node.xz and gl/ are kept when present (they take minutes and do not change with the code)
+rm -rf "$P/stage" "$P/app.tar.xz" && mkdir -p "$P/gl" "$P/stage/node_modules/@tensorflow"
 stage="$P/stage"
 
 # 1. the bundle: CJS builds of tfjs everywhere (platform node), webgpu left outside (a .node addon)
@@ -31,11 +32,11 @@ tar -C "$stage" -cf - . | xz -T2 -6 > "$P/app.tar.xz"
 rm -rf "$stage"
 
 # 2. node
-xz -T2 -6 -c "$(command -v node)" > "$P/node.xz"
+[ -s "$P/node.xz" ] || xz -T2 -6 -c "$(command -v node)" > "$P/node.xz"
 
 # 3. loaders
 o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64'
-(cd "$P/gl" && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
+ls "$P"/gl/libvulkan1_*.deb >/dev/null 2>&1 || (cd "$P/gl" && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
 
 du -ab "$P" | sort -n | tail -20
 total=$(du -sb "$P" | cut -f1)
