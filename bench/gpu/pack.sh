@@ -14,10 +14,11 @@ P=bench/gpu/pack
 rm -rf "$P/stage" "$P/app.tar.xz" && mkdir -p "$P/gl" "$P/stage/node_modules/@tensorflow"
 stage="$P/stage"
 
-# 1. the bundle: CJS builds of tfjs everywhere (platform node), webgpu left outside (a .node addon)
+# 1. the bundle (ESM; the banner gives the CJS parts require/__dirname, tfjs-backend-wasm's loader reads __dirname):
+# CJS builds of tfjs everywhere (platform node), webgpu left outside (a .node addon)
 npx esbuild bench/gpu/check.ts --bundle --platform=node --format=esm --target=node20 \
   --external:webgpu --outfile="$stage/check.mjs" --log-level=warning \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+  --banner:js="import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);"
 mkdir -p "$stage/node_modules/webgpu/dist/linux-x64"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$stage/node_modules/webgpu/"
 cp node_modules/webgpu/dist/linux-x64/dawn.node "$stage/node_modules/webgpu/dist/linux-x64/"

@@ -10,6 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-out}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 P=bench/gpu/pack
 W=$(mktemp -d)
 exec > >(tee -a "$OUT/log.txt") 2>&1
@@ -41,15 +42,15 @@ for (const [name, toggles, opts] of [['native', [], {}], ['gles-compat', ['backe
 }
 process.exit(0);
 JS
-(cd "$W" && timeout 60 "$NODE" adapter.mjs) 2>&1 | grep -v XDG_RUNTIME_DIR
+(cd "$W" && timeout 30 "$NODE" adapter.mjs) 2>&1 | grep -v XDG_RUNTIME_DIR
 
 echo "== node check"
-(cd "$W" && timeout 420 "$NODE" check.mjs --out "$OLDPWD/$OUT" "$@") 2>&1 | grep -v "XDG_RUNTIME_DIR\|artificially reduced"
+(cd "$W" && timeout 300 "$NODE" check.mjs --out "$OUT" "$@") 2>&1 | grep -v "XDG_RUNTIME_DIR\|artificially reduced"
 echo "node check exit ${PIPESTATUS[0]}"
 
 echo "== torch"
 PY=$(command -v python3); [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null && PY=/usr/bin/python3
-timeout 120 "$PY" bench/gpu/torch_time.py "$OUT"
+timeout 90 "$PY" bench/gpu/torch_time.py "$OUT"
 echo "torch exit $?"
 rm -rf "$W"
 echo "== done $(date -u); files in $OUT: $(ls "$OUT" | tr '\n' ' ')"
