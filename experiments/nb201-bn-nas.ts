@@ -46,7 +46,7 @@ import type { MetricQuery } from '../src/benchmarks/store.ts';
 import { openBenchmarkStore } from '../src/pipeline/data-sources.ts';
 import { datasetDir, DATASET_SOURCES, loadImageSet } from '../src/datasets/load.ts';
 import type { ImageSet } from '../src/datasets/types.ts';
-import { initBackend, type BackendName } from '../src/engine/backend.ts';
+import { initBackend, parseBackendName, type BackendName } from '../src/engine/backend.ts';
 import type { NB201Op } from '../src/models/nb201-cell.ts';
 import type { EdgeRef, ParamKind } from '../src/models/nb201-network.ts';
 import { nb201ExperimentContext, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
@@ -405,7 +405,7 @@ export async function standaloneContext(o: StandaloneOptions, defaultCells: numb
     selection,
     cacheDir: o.cacheDir,
     outDir: o.out,
-    backend: o.backend as BackendName | undefined,
+    backend: parseBackendName(o.backend),
   });
   return { ctx, cells: o.full ? undefined : cells };
 }

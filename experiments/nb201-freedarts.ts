@@ -30,7 +30,7 @@ import { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { BenchmarkStore, MetricQuery } from '../src/benchmarks/store.ts';
 import { openBenchmarkStore } from '../src/pipeline/data-sources.ts';
-import { initBackend, type BackendName } from '../src/engine/backend.ts';
+import { initBackend, parseBackendName, type BackendName } from '../src/engine/backend.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
 import { groundTruth } from '../src/pipeline/ground-truth.ts';
 import { runReproduction } from '../src/pipeline/reproduce-cli.ts';
@@ -357,7 +357,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--first-seed <s>', 'first seed', '0')
     .option('--alpha-init <kind...>', "alpha inits to run: abs-randn, randn, ones (default: abs-randn ones)")
     .option('--removal <mode...>', 'removal modes to run: per-edge, global (default: both)')
-    .option('--backend <name>', 'tensorflow, wasm or cpu (default: best available)');
+    .option('--backend <name>', 'tensorflow, wasm, cpu or webgpu (default: best available)');
   await runReproduction<CliOptions>(program, async (o) => {
     const store = await openOrImportStore(o);
     try {
@@ -368,7 +368,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
         firstSeed: Number(o.firstSeed),
         alphaInits: o.alphaInit as AlphaInit[] | undefined,
         removals: o.removal as RemovalMode[] | undefined,
-        backend: o.backend as BackendName | undefined,
+        backend: parseBackendName(o.backend),
       });
       return out.markdown;
     } finally {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNB101SpaceStore } from '../src/benchmarks/nb101-space-store.ts';
 import { BenchmarkStore } from '../src/benchmarks/store.ts';
-import type { BackendName } from '../src/engine/backend.ts';
+import { parseBackendName } from '../src/engine/backend.ts';
 import { PublishedTable } from '../src/report/published.ts';
 import { NB101_CPU_STEM_CHANNELS } from '../src/scoring/score-one.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
@@ -87,7 +87,7 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
       batchSize: o.batch ? Number(o.batch) : undefined,
       cacheDir: o.cacheDir,
       outDir: o.out,
-      backend: o.backend as BackendName | undefined,
+      backend: parseBackendName(o.backend),
       workers: o.workers ? Number(o.workers) : undefined,
       initSeeds: seedList(o.initSeeds, '--init-seeds'),
       batchSeeds: seedList(o.batchSeeds, '--batch-seeds'),

@@ -20,7 +20,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeIgnored, describeStoreSources, openBenchmarkStore } from '../src/pipeline/data-sources.ts';
-import type { BackendName } from '../src/engine/backend.ts';
+import { parseBackendName } from '../src/engine/backend.ts';
 import { nb201ExperimentContext, seedList, positive, DEFAULT_SEED_CELLS, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
 import { PublishedTable } from '../src/report/published.ts';
 import { describeSelection, type CellSelection } from '../src/scoring/cell-selection.ts';
@@ -131,7 +131,7 @@ export async function reproduceNB201(o: Options): Promise<string> {
       selection: selection(o),
       cacheDir: o.cacheDir,
       outDir: o.out,
-      backend: o.backend as BackendName | undefined,
+      backend: parseBackendName(o.backend),
       workers: o.workers ? Number(o.workers) : undefined,
       initSeeds: seedList(o.initSeeds, '--init-seeds'),
       batchSeeds: seedList(o.batchSeeds, '--batch-seeds'),

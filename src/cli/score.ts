@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import type { DatasetName } from '../datasets/types.ts';
-import type { BackendName } from '../engine/backend.ts';
+import { parseBackendName } from '../engine/backend.ts';
 import { INIT_SCHEMES, type InitScheme } from '../models/init.ts';
 import { getProxy, proxyNames } from '../proxies/registry.ts';
 import type { ProxyDefinition, ProxySettings } from '../proxies/types.ts';
@@ -111,7 +111,7 @@ export function registerScore(program: Command): void {
     .option('--init-seeds <list>', 'seeds of the network weights, comma-separated (default 0); every init x batch seed pair is scored')
     .option('--init-scheme <name>', `override the proxy's network initialisation (${INIT_SCHEMES.join(', ')})`)
     .option('--dataset <name>', 'images the proxy sees: cifar10, cifar100, ImageNet16-120', 'cifar10')
-    .option('--backend <name>', 'tfjs backend: tensorflow, wasm or cpu (default: the best available)')
+    .option('--backend <name>', 'tfjs backend: tensorflow, wasm, cpu or webgpu (default: the best available)')
     .option('--workers <n>', 'worker processes (default: number of cores)')
     .option('--data <dir>', 'data directory', process.env.DATA ?? 'data')
     .option('--cache-dir <dir>', 'score cache directory', DEFAULT_CACHE_DIR)
@@ -163,7 +163,7 @@ export function registerScore(program: Command): void {
           const result = await scoreCells(job, {
             cells: tasks,
             cacheDir: shardCacheDir(o.cacheDir, shard),
-            backend: o.backend as BackendName | undefined,
+            backend: parseBackendName(o.backend),
             workers: o.workers ? int('workers', o.workers) : undefined,
             label: `${proxy.name} init ${initSeed} batch ${batchSeed}`,
           });

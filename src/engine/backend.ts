@@ -5,6 +5,8 @@
  * @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, optional dependencies that only install
  * where libtensorflow can be downloaded), then 'wasm' (XNNPACK, SIMD, always installed, with our
  * kernel fixes), then 'cpu' (pure JS, ~25x slower than wasm; a last resort and a reference).
+ * 'webgpu' (Dawn through the `webgpu` package, see webgpu.ts) is used only when asked for: on a
+ * CPU machine it finds at best a software adapter, slower than wasm.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,10 +15,19 @@ import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import { EngineError } from './errors.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu', 'webgpu'];
+
+/** A `--backend` value checked: one of BACKEND_NAMES, or undefined for the best available. */
+export function parseBackendName(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value === '' || value === 'auto') return undefined;
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new EngineError(`unknown backend '${value}' (expected one of ${BACKEND_NAMES.join(', ')}, or auto)`);
+}
 
 export interface BackendInfo {
-  /** The tfjs backend now active: 'tensorflow', 'wasm' or 'cpu'. */
+  /** The tfjs backend now active: 'tensorflow', 'wasm', 'cpu' or 'webgpu'. */
   name: BackendName;
   /** tfjs version (all @tensorflow packages are pinned to the same one). */
   version: string;
@@ -82,7 +93,22 @@ const LOADERS: Record<BackendName, () => Promise<BackendInfo>> = {
   tensorflow: loadTensorflow,
   wasm: loadWasm,
   cpu: loadCpu,
+  webgpu: loadWebgpu,
 };
+
+async function loadWebgpu(): Promise<BackendInfo> {
+  const { installWebgpu } = await import('./webgpu.ts');
+  const adapter = await installWebgpu();
+  if (tf.findBackendFactory('webgpu') === null) {
+    throw new EngineError(`backend 'webgpu' is unavailable: @tensorflow/tfjs-backend-webgpu registered no 'webgpu' backend`);
+  }
+  try {
+    await switchTo('webgpu');
+  } catch (err) {
+    throw new EngineError(`backend 'webgpu' is unavailable: ${messageOf(err)} (adapter ${adapter.attempt}: ${adapter.description})`, { cause: err });
+  }
+  return { name: 'webgpu', version: tf.version.tfjs, detail: `Dawn ${adapter.attempt} adapter: ${adapter.description}` };
+}
 
 async function loadTensorflow(): Promise<BackendInfo> {
   const problems: string[] = [];

@@ -19,7 +19,7 @@ export function reproduceCommand(benchmark: 'nb201' | 'nb101', description: stri
     .option('--sample-seed <s>', 'seed of the cell sample', '0')
     .option('--batch <n>', "override the proxies' batch sizes (quick checks only)")
     .option('--workers <n>', 'worker processes (default: number of cores)')
-    .option('--backend <name>', 'tensorflow, wasm or cpu (default: best available)')
+    .option('--backend <name>', 'tensorflow, wasm, cpu or webgpu (default: best available)')
     .option('--out <dir>', 'results directory', `results/${benchmark}`)
     .option('--cache-dir <dir>', 'score cache', DEFAULT_CACHE_DIR)
     .option('--shard <I/N>', 'score only shard I of N of the cell-scoring experiments into <cache-dir>/shard-I-of-N (tables: merge, then rerun without it)');

@@ -151,10 +151,11 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
 
 /**
  * The backend as the cache records it: name, version and, for the native backend, which build
- * (tfjs-node's CPU build and tfjs-node-gpu compute differently).
+ * (tfjs-node's CPU build and tfjs-node-gpu compute differently) and, for webgpu, which adapter.
  */
 export function backendIdentity(backend: BackendInfo): string {
-  return backend.name === 'tensorflow' ? `tensorflow@${backend.version} (${backend.detail})` : `${backend.name}@${backend.version}`;
+  // The webgpu detail names the adapter: a software llvmpipe adapter and a GPU are different runs.
+  return backend.name === 'tensorflow' || backend.name === 'webgpu' ? `${backend.name}@${backend.version} (${backend.detail})` : `${backend.name}@${backend.version}`;
 }
 
 /**
