@@ -16,6 +16,8 @@
  * FreeDARTS over 10 seeds (~1.5 min), BN-NAS and fair-BN on a scaled-down supernet (~6 min);
  * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
  * experiments/nb201-bn-nas.ts for its --full).
+ * Also the weight-sharing study (experiments/nb201-weight-sharing.ts, ~30 min by its own estimate;
+ * FULL=1 paper-sized) and the dynamical-isometry reconstruction (experiments/nb201-isometry.ts).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +34,8 @@ import * as zeroCost from './nb201-zero-cost.ts';
 import * as freedarts from './nb201-freedarts.ts';
 import { runBnNasExperiment } from './nb201-bn-nas.ts';
 import { runFairBnExperiment } from './nb201-fair-bn.ts';
+import { runWeightSharingExperiment, WEIGHT_SHARING_DEFAULTS, WEIGHT_SHARING_FULL } from './nb201-weight-sharing.ts';
+import { runIsometryExperiment } from './nb201-isometry.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SAMPLE = 1000;
@@ -45,6 +49,9 @@ function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Pro
     // BN-NAS first: fair-BN reuses its original-space supernet checkpoint
     'bn-nas': (ctx) => runBnNasExperiment(ctx, supernetOptions(o)),
     'fair-bn': (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
+    // the weight-sharing study has its own sizes (FULL=1: paper-sized); isometry reuses BN-NAS's and fair-BN's checkpoints
+    'weight-sharing': (ctx) => runWeightSharingExperiment(ctx, o.full ? WEIGHT_SHARING_FULL : WEIGHT_SHARING_DEFAULTS),
+    isometry: (ctx) => runIsometryExperiment(ctx, supernetOptions(o)),
   };
 }
 
@@ -159,7 +166,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--init-seeds <list>', 'weight-initialisation seeds, comma-separated: correlation rows show mean ± std over seed pairs', '0,1,2')
     .option('--batch-seeds <list>', 'image-batch seeds, comma-separated', '0')
     .option('--seed-cells <n>', 'cells the extra seed pairs score (a prefix of each proxy\'s cells; all with --full)', String(DEFAULT_SEED_CELLS))
-    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn)')
+    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn, weight-sharing, isometry)')
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
   await runReproduction(program, reproduceNB201);
