@@ -182,10 +182,6 @@ export function trainAndEvaluate(
   }
 }
 
-function fmt(s: TauSummary, d = 4): string {
-  return Number.isFinite(s.mean) ? `${mdNumber(s.mean, d)} ± ${mdNumber(s.std, d)} (n=${s.n})` : 'n/a';
-}
-
 export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: Partial<WeightSharingOptions> = {}): Promise<ExperimentOutput> {
   const o: WeightSharingOptions = { ...WEIGHT_SHARING_DEFAULTS, ...opts };
   const dir = 'weight-sharing';
@@ -282,7 +278,7 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
       }
       const gt = gtTau(perSeed, truth);
       const st = perSeed.length >= 2 ? sTau(perSeed) : { mean: NaN, std: NaN, n: 0, values: [] };
-      partialRows.push([grouping, String(m), String(stepsPerGroup), csvNumber(gt.mean, 4), csvNumber(gt.std, 4), String(gt.n), csvNumber(st.mean, 4), csvNumber(st.std, 4), csvNumber(within, 3)]);
+      partialRows.push([grouping, String(m), String(stepsPerGroup), csvNumber(gt.mean, 4), csvNumber(gt.std, 4), String(gt.n), csvNumber(st.mean, 4), csvNumber(st.std, 4), csvNumber(within, 3), `${SPACE_NOTE}; ${partialMode} mode; ${scale}`]);
     }
   }
 
@@ -310,7 +306,7 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
     files.push(`${dir}/${name}`);
   };
   write('summary.csv', [summaryHeader, ...summaryRows]);
-  const partialHeader = ['grouping', 'm', 'steps_per_group', 'gt_tau_mean', 'gt_tau_std', 'seeds', 's_tau_mean', 's_tau_std', 'mean_within_group_distance'];
+  const partialHeader = ['grouping', 'm', 'steps_per_group', 'gt_tau_mean', 'gt_tau_std', 'seeds', 's_tau_mean', 's_tau_std', 'mean_within_group_distance', 'notes'];
   write('gt-tau-vs-m.csv', [partialHeader, ...partialRows]);
   write('ranking-curve.csv', [['mode', 'seed', 'step', 'gt_tau_accuracy', 'tau_vs_previous_point', 'gt_tau_bn_nas', 'eval_seconds'], ...curveRows]);
   write('last-points.csv', [['mode', 'seed', 'steps', 'gt_tau_min', 'gt_tau_max'], ...lastRows]);
@@ -337,7 +333,9 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
     '',
     '### Partial sharing: GT-Tau against m (figure data: gt-tau-vs-m.csv)',
     '',
-    markdownTable(partialHeader, partialRows),
+    markdownTable(partialHeader.slice(0, -1), partialRows.map((r) => r.slice(0, -1))),
+    '',
+    `Every row: ${SPACE_NOTE}.`,
     '',
     '### Files',
     '',
@@ -346,7 +344,6 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
   ].join('\n');
   writeFileAtomic(path.join(outDir, 'README.md'), markdown);
   files.push(`${dir}/README.md`);
-  void fmt;
   return { name: 'nb201-weight-sharing', markdown, files };
 }
 
