@@ -159,7 +159,8 @@ export function trainAndEvaluate(
   const kind = subspaceSupernetKind(children);
   const supernet = kind.build(supernetOptions);
   try {
-    const identity = { ...(trainIdentity(supernet, images, config, null) as object), children, points, eval: o };
+    // only the evaluation settings, not the whole options object: other study settings (partial m, seeds) must not rename the run
+    const identity = { ...(trainIdentity(supernet, images, config, null) as object), children, points, eval: { evalImages: o.evalImages, evalBatch: o.evalBatch } };
     const file = path.join(checkpointDir, `${label}-${identityHash(identity)}.ckpt`);
     const evalFile = `${file}.eval.json`;
     const cached = new Map<number, ChildEval>(existsSync(evalFile) ? (JSON.parse(readFileSync(evalFile, 'utf8')) as ChildEval[]).map((e) => [e.step, e]) : []);
