@@ -66,5 +66,5 @@ describe('weight-sharing study (toy scale)', () => {
     expect(partial[0]!.gt_tau_mean).toBe(seed0.gt_tau_accuracy);
     expect(curve.filter((r) => r.mode === 'standard' && r.seed === '0').map((r) => r.step)).toEqual(['4']);
     expect(out.markdown).toContain('GT-Tau against m');
-  }, 120_000);
+  }, 300_000);
 });
