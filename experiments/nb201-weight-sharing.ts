@@ -362,8 +362,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--partial-m <list>', 'group counts m (default 1,2,4,8,16,32,64)')
     .option('--last-points <n>', 'evaluation points at the end of each run')
     .option('--curve-points <n>', 'evenly spaced evaluation points along each run')
+    .option('--modes <list>', 'training modes (default standard,bn-only)')
+    .option('--groupings <list>', 'partial-sharing groupings (default random,similarity,prefix)')
     .option('--full', 'C=16 N=5, 625 steps, 512 evaluation images, partial sharing on 10 seeds (days on a CPU)');
-  type O = StandaloneOptions & { seeds?: string; evalImages?: string; partialSeeds?: string; partialM?: string; lastPoints?: string; curvePoints?: string };
+  type O = StandaloneOptions & { seeds?: string; evalImages?: string; partialSeeds?: string; partialM?: string; lastPoints?: string; curvePoints?: string; modes?: string; groupings?: string };
   await runReproduction<O>(program, async (opt) => {
     const { ctx } = await standaloneContext({ ...opt, full: false }, 1);
     try {
@@ -378,6 +380,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
         lastPoints: positiveInt(opt.lastPoints, '--last-points') ?? base.lastPoints,
         curvePoints: positiveInt(opt.curvePoints, '--curve-points') ?? base.curvePoints,
         ...(partialM ? { partialM } : {}),
+        ...(opt.modes ? { modes: opt.modes.split(',') as TrainMode[] } : {}),
+        ...(opt.groupings ? { groupings: opt.groupings.split(',') as Grouping[] } : {}),
       });
       return out.markdown;
     } finally {
