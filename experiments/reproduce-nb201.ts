@@ -16,7 +16,7 @@
  * FreeDARTS over 10 seeds (~1.5 min), BN-NAS and fair-BN on a scaled-down supernet (~6 min);
  * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
  * experiments/nb201-bn-nas.ts for its --full).
- * Also the weight-sharing study (experiments/nb201-weight-sharing.ts, ~30 min by its own estimate;
+ * Also the weight-sharing study (experiments/nb201-weight-sharing.ts; its default is not yet sized: ~6-7 h, see its header;
  * FULL=1 paper-sized) and the dynamical-isometry reconstruction (experiments/nb201-isometry.ts).
  */
 import path from 'node:path';
