@@ -16,6 +16,8 @@
  * FreeDARTS over 10 seeds (~1.5 min), BN-NAS and fair-BN on a scaled-down supernet (~6 min);
  * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
  * experiments/nb201-bn-nas.ts for its --full).
+ * Also the weight-sharing study (experiments/nb201-weight-sharing.ts; its default is not yet sized: ~6-7 h, see its header;
+ * FULL=1 paper-sized) and the dynamical-isometry reconstruction (experiments/nb201-isometry.ts).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,8 @@ import { runBnNasExperiment } from './nb201-bn-nas.ts';
 import { runFairBnExperiment } from './nb201-fair-bn.ts';
 import * as nbsz from './nbsz.ts';
 import * as newerProxies from './newer-proxies.ts';
+import { runWeightSharingExperiment, WEIGHT_SHARING_DEFAULTS, WEIGHT_SHARING_FULL } from './nb201-weight-sharing.ts';
+import { runIsometryExperiment } from './nb201-isometry.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SAMPLE = 1000;
@@ -51,6 +55,9 @@ function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Pro
     'fair-bn': (ctx) => runFairBnExperiment(ctx, supernetOptions(o)),
     nbsz: async (ctx) => ({ name: 'nbsz', ...(await nbsz.runNB201(ctx, { cells: positive(o.nbszCells, '--nbsz-cells'), trials: positive(o.nbszTrials, '--nbsz-trials'), graspCells: positive(o.nbszGraspCells, '--nbsz-grasp-cells') })) }),
     'newer-proxies': async (ctx) => ({ name: 'newer-proxies', ...(await newerProxies.runNB201(ctx, { cells: positive(o.newerCells, '--newer-cells'), heavyCells: positive(o.newerHeavyCells, '--newer-heavy-cells') })) }),
+    // the weight-sharing study has its own sizes (FULL=1: paper-sized); isometry reuses BN-NAS's and fair-BN's checkpoints
+    'weight-sharing': (ctx) => runWeightSharingExperiment(ctx, o.full ? WEIGHT_SHARING_FULL : WEIGHT_SHARING_DEFAULTS),
+    isometry: (ctx) => runIsometryExperiment(ctx, supernetOptions(o)),
   };
 }
 
@@ -180,7 +187,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--init-seeds <list>', 'weight-initialisation seeds, comma-separated: correlation rows show mean ± std over seed pairs', '0,1,2')
     .option('--batch-seeds <list>', 'image-batch seeds, comma-separated', '0')
     .option('--seed-cells <n>', 'cells the extra seed pairs score (a prefix of each proxy\'s cells; all with --full)', String(DEFAULT_SEED_CELLS))
-    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn, nbsz, newer-proxies)')
+    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, freedarts, bn-nas, fair-bn, nbsz, newer-proxies, weight-sharing, isometry)')
     .option('--nbsz-cells <n>', `NBSZ protocol: cells per trial (default ${nbsz.DEFAULT_NBSZ_CELLS}; FULL: ${nbsz.NBSZ_CELLS})`)
     .option('--nbsz-trials <n>', `NBSZ protocol: trials, seeds 9000 on (default ${nbsz.DEFAULT_NBSZ_TRIALS}; FULL: 10)`)
     .option('--nbsz-grasp-cells <n>', `NBSZ protocol: grasp on the first n cells of each trial (default ${nbsz.DEFAULT_NBSZ_GRASP_CELLS}; FULL: all)`)

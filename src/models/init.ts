@@ -132,9 +132,62 @@ function inTorchOrder(shape: readonly number[], draw: () => number): Float32Arra
  * Every scheme draws from the parameter's own seeded stream, so a parameter's values depend only
  * on (seed, its init key, the scheme).
  */
-export type InitScheme = 'torch-default' | 'nb101-reference' | 'gaussian' | 'kaiming-normal-fanin';
+export type InitScheme = 'torch-default' | 'nb101-reference' | 'gaussian' | 'kaiming-normal-fanin' | 'orthogonal-critical';
 
-export const INIT_SCHEMES: readonly InitScheme[] = ['torch-default', 'nb101-reference', 'gaussian', 'kaiming-normal-fanin'];
+export const INIT_SCHEMES: readonly InitScheme[] = ['torch-default', 'nb101-reference', 'gaussian', 'kaiming-normal-fanin', 'orthogonal-critical'];
+
+/**
+ * 'orthogonal-critical' (the dynamical-isometry reconstruction, experiments/nb201-isometry.ts):
+ * every conv weight, flattened as PyTorch's `orthogonal_` does to [out, in·kh·kw], is a random
+ * orthogonal matrix (rows orthonormal when out <= in·kh·kw, else columns) times the critical gain
+ * √2; linear weights the same with gain 1; biases 0, BN γ = 1, β = 0.
+ * The rule: for ReLU networks the mean-field critical point (order/chaos boundary, where the
+ * forward length map has a fixed point and the mean squared singular value of the input-output
+ * Jacobian is 1) is σ_w² = 2, σ_b² = 0 (Poole et al. 2016; Schoenholz et al. 2017; He et al.'s
+ * gain); among weights at that point, orthogonal ones give the best-conditioned Jacobian
+ * (Saxe et al. 2014; Pennington, Schoenholz & Ganguli 2017, "Resurrecting the sigmoid", who also
+ * show ReLU cannot reach exact isometry: the spread of singular values stays, but grows slowest
+ * with orthogonal weights). The classifier has no ReLU after it, so its gain is 1. With BN after
+ * every conv the forward scale is reset anyway (Yang et al. 2019, "A mean field theory of batch
+ * normalization": BN's own Jacobian still grows with depth), so the gain matters for the
+ * conditioning, not the activations' size. Luo et al. (2023) derive their own initialisation from a
+ * fixed-point analysis; their tables could not be read, so this is our reading of the abstract.
+ */
+export const ORTHOGONAL_CONV_GAIN = Math.SQRT2;
+export const ORTHOGONAL_LINEAR_GAIN = 1;
+
+/**
+ * A rows x cols matrix (row-major) with orthonormal rows (rows <= cols) or columns (rows > cols),
+ * times `gain`: modified Gram-Schmidt in float64 on Gaussian draws (Haar-distributed up to the
+ * signs MGS fixes, which the Gaussian's symmetry leaves uniform).
+ */
+export function orthogonalMatrix(rows: number, cols: number, gain: number, normal: () => number): Float64Array {
+  const tall = rows > cols;
+  const n = tall ? cols : rows; // vectors to orthonormalise
+  const len = tall ? rows : cols; // their length
+  const v = Array.from({ length: n }, () => Float64Array.from({ length: len }, normal));
+  for (let i = 0; i < n; i++) {
+    const vi = v[i]!;
+    for (let j = 0; j < i; j++) {
+      const vj = v[j]!;
+      let dot = 0;
+      for (let k = 0; k < len; k++) dot += vi[k]! * vj[k]!;
+      for (let k = 0; k < len; k++) vi[k]! -= dot * vj[k]!;
+    }
+    let norm = 0;
+    for (let k = 0; k < len; k++) norm += vi[k]! * vi[k]!;
+    norm = Math.sqrt(norm);
+    if (!(norm > 1e-12)) throw new RangeError('orthogonalMatrix: degenerate draw');
+    for (let k = 0; k < len; k++) vi[k]! /= norm;
+  }
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < len; k++) {
+      if (tall) out[k * cols + i] = gain * v[i]![k]!;
+      else out[i * cols + k] = gain * v[i]![k]!;
+    }
+  return out;
+}
 
 /** What a parameter needs for its draw (a ParamSpec of src/graph/network-graph.ts satisfies it). */
 export interface DrawSpec {
@@ -156,6 +209,14 @@ export function drawParam(spec: DrawSpec, seed: number, scheme: InitScheme = 'to
   }
   const isBias = spec.kind === 'conv-bias' || spec.kind === 'linear-bias';
   if (isBias) return new Float32Array(size);
+  if (scheme === 'orthogonal-critical') {
+    // [out, rest] in PyTorch's memory order: exactly the order inTorchOrder draws in.
+    const out = spec.shape.length === 4 ? spec.shape[3]! : spec.shape[spec.shape.length - 1]!;
+    const gain = spec.kind === 'conv' ? ORTHOGONAL_CONV_GAIN : ORTHOGONAL_LINEAR_GAIN;
+    const w = orthogonalMatrix(out, size / out, gain, normalStream(streamFor(seed, `${spec.initKey}\u0000${scheme}`)));
+    let i = 0;
+    return inTorchOrder(spec.shape, () => w[i++]!);
+  }
   let std = 1;
   if (scheme === 'nb101-reference') {
     if (spec.kind === 'conv') {

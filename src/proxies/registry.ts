@@ -5,6 +5,7 @@ import { flops } from './flops.ts';
 import { gradNorm } from './grad-norm.ts';
 import { grasp } from './grasp.ts';
 import { jacobCov } from './jacob-cov.ts';
+import { jacobianIsometry } from './jacobian-isometry.ts';
 import { naswot } from './naswot.ts';
 import { params } from './params.ts';
 import { snip } from './snip.ts';
@@ -45,6 +46,7 @@ const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   regSwap,
   teNas,
   azNas,
+  jacobianIsometry,
 ];
 
 export function proxyNames(): string[] {

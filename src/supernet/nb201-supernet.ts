@@ -21,6 +21,7 @@ import type { NetworkGraph } from '../graph/network-graph.ts';
 import { runGraph } from '../executors/tfjs-forward.ts';
 import { asNB201Cell, NB201_EDGES, type NB201Op } from '../models/nb201-cell.ts';
 import { NB201_ALPHA, nb201SupernetGraph, resolveNB201Options, type EdgeRef, type NB201GraphOptions } from '../models/nb201-graph.ts';
+import type { InitScheme } from '../models/init.ts';
 import { ParamStore, type ApplyOptions, type NetworkBuffer, type NetworkParam } from '../models/instantiate.ts';
 import type { SupernetKind, SupernetParam, SupernetSpace } from './supernet-space.ts';
 import { samplePath } from './train-sampling.ts';
@@ -28,6 +29,8 @@ import { samplePath } from './train-sampling.ts';
 /** The same options as the stand-alone network's (the same seed gives the same op weights). */
 export interface SupernetOptions extends NB201GraphOptions {
   seed: number;
+  /** Weight initialisation (default 'torch-default'; absent from `options` unless set otherwise, so older checkpoints keep their identity). */
+  init?: InitScheme;
 }
 
 /** Which ops take part in the mix: [6][5] booleans in NB201_OPS order (true = in the mix). */
@@ -43,7 +46,7 @@ export interface SupernetApplyOptions extends ApplyOptions {
 }
 
 export interface NB201Supernet {
-  readonly options: Readonly<Required<SupernetOptions>>;
+  readonly options: Readonly<Required<Omit<SupernetOptions, 'init'>>> & { readonly init?: InitScheme };
   /** Every trainable parameter; those inside a cell op carry their edge as `label`. */
   readonly params: readonly NetworkParam<EdgeRef>[];
   readonly buffers: readonly NetworkBuffer<EdgeRef>[];
@@ -59,10 +62,10 @@ export interface NB201Supernet {
 const GRAPH_CACHE_LIMIT = 4096;
 
 export function buildNB201Supernet(opts: SupernetOptions): NB201Supernet {
-  const { seed, ...graphOptions } = opts;
-  const options = { ...resolveNB201Options(graphOptions), seed };
+  const { seed, init, ...graphOptions } = opts;
+  const options = { ...resolveNB201Options(graphOptions), seed, ...(init !== undefined && init !== 'torch-default' ? { init } : {}) };
   const full = nb201SupernetGraph(options, { kind: 'supernet-mixed' });
-  const store = new ParamStore(full.params, full.buffers, seed, 'torch-default', true);
+  const store = new ParamStore(full.params, full.buffers, seed, init ?? 'torch-default', true);
   const cache = new Map<string, NetworkGraph<EdgeRef>>();
   const graphFor = ({ path, active }: { path?: readonly NB201Op[]; active?: OpMask }): NetworkGraph<EdgeRef> => {
     const key = path ? `p:${asNB201Cell(path).join(',')}` : `m:${active ? active.map((r) => r.map((b) => (b ? 1 : 0)).join('')).join('|') : 'all'}`;

@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runIsometryExperiment } from '../../experiments/nb201-isometry.ts';
+import { importNB201 } from '../../src/benchmarks/import-nb201.ts';
+import { BenchmarkStore } from '../../src/benchmarks/store.ts';
+import { nb201ExperimentContext, type ExperimentContext } from '../../src/pipeline/context.ts';
+import { PublishedTable } from '../../src/report/published.ts';
+import { DATA_DIR, dataFile } from '../helpers/data.ts';
+
+// The isometry reconstruction end to end at a toy scale (C=2, 6 steps, 8 cells) on real data.
+const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-iso-'));
+let ctx: ExperimentContext;
+const rows = (file: string) => parse(readFileSync(path.join(tmp, 'results', file)), { columns: true }) as Record<string, string>[];
+
+beforeAll(async () => {
+  const store = path.join(tmp, 'nb201.h5');
+  await importNB201(dataFile('nb201', 'nb201-accuracies.csv'), store);
+  ctx = nb201ExperimentContext({
+    dataDir: DATA_DIR,
+    store: await BenchmarkStore.open(store),
+    published: PublishedTable.load(path.resolve('reference', 'published.csv')),
+    selection: { kind: 'sample', size: 8, seed: 0 },
+    cacheDir: path.join(tmp, 'cache'),
+    outDir: path.join(tmp, 'results'),
+    backend: 'wasm',
+  });
+});
+afterAll(() => ctx?.store.close());
+
+describe('dynamical-isometry reconstruction (toy scale)', () => {
+  it('correlates the isometric BN-γ indicator, the Jacobian proxy, BN-NAS and fair-BN on the same cells, labelled as a reconstruction', async () => {
+    await runIsometryExperiment(ctx, { steps: 6, cells: 8, C: 2, N: 1, batchSize: 16, snapshots: 2, jacobianBatch: 2, probes: 4, fairSettings: { expressivityBatch: 8, ntkImages: 3, probes: 4, draws: 2, contextBatch: 8 } });
+    const corr = rows('isometry/correlation.csv');
+    for (const method of ['isometry bn-gamma (reconstruction)', 'jacobian isometry at init (reconstruction)', 'bn-nas (bn-only supernet)', 'fair-bn composite (reconstruction)']) {
+      const r = corr.find((x) => x.method === method && x.metric === 'kendall_tau')!;
+      expect(Number(r.n) + Number(r.dropped)).toBe(8);
+      expect(Math.abs(Number(r.ours))).toBeLessThanOrEqual(1);
+      if (method.startsWith('isometry') || method.startsWith('jacobian')) expect(r.notes).toMatch(/reconstruction of Luo et al/);
+    }
+    const scores = rows('isometry/scores.csv');
+    // the isometric and the torch-default supernets differ, so their indicators do too
+    expect(scores.some((s) => s.isometry_bn_gamma !== s.bn_nas)).toBe(true);
+    for (const s of scores) expect(Number(s.jacobian_isometry)).toBeLessThanOrEqual(0);
+    const share = rows('isometry/conv-share.csv');
+    expect(share.length).toBeGreaterThan(0);
+    for (const s of share) expect(Number(s.conv_share_indicator_topk)).toBeLessThanOrEqual(1);
+  }, 300_000);
+});
