@@ -69,7 +69,7 @@ export class OnnxExecutor implements FastExecutor {
   async session(network: CellNetwork, batch: { n: number; height: number; width: number }, reluKernel: boolean) {
     const ort = loadOrt();
     const weights = await weightsOf(network);
-    const bytes = buildOnnxModel(network.graph, (name) => weights.get(name)!, { batch: batch.n, height: batch.height, width: batch.width, reluKernel });
+    const bytes = buildOnnxModel(network.graph, (name) => weights.get(name)!, { height: batch.height, width: batch.width, reluKernel });
     return ort.InferenceSession.create(bytes, {
       executionProviders: ['cpu'],
       intraOpNumThreads: this.threads,

@@ -23,6 +23,11 @@
  * recorded in onnx-executor.ts): every NB201/NB101 cell is its own graph structure, so a session
  * serves one network anyway, and initializers let ONNX Runtime pre-pack conv weights once.
  *
+ * The batch dimension is symbolic ('n'): with every shape static, ORT's constant folding would
+ * evaluate, at session creation, whatever follows a `zeros` node (an NB201 cell whose output is
+ * all zeros makes the rest of the network input-independent): measured 1.8–2.5 s of creation
+ * against a 0.3 s pass. A symbolic batch keeps Shape(x) unknown, so nothing is folded.
+ *
  * Outputs: `logits` [n, classes] and, with `reluKernel`, `K` [n, n]: NASWOT's kernel computed in
  * the graph. For every ReLU input x (flattened per sample, [n, m]) s = 2·(x > 0) − 1, and
  * K = Σ (s sᵀ + m) / 2 = Σ c cᵀ + (1 − c)(1 − c)ᵀ (context.ts reluCodeKernelTensor). The s sᵀ
@@ -110,7 +115,6 @@ export function unsupportedOp(graph: NetworkGraph): string | null {
 }
 
 export interface OnnxModelOptions {
-  batch: number;
   height: number;
   width: number;
   /** Also output NASWOT's K (see the file comment). */
@@ -209,7 +213,7 @@ export function buildOnnxModel(graph: NetworkGraph, values: ParamValues, opts: O
     return init(key, shape, rawFloat(v));
   };
 
-  const { batch: n, height, width } = opts;
+  const { height, width } = opts;
   // static spatial sizes per node (maxpool's 'same' padding needs them)
   const hw: [number, number][] = [];
   const names: string[] = [];
@@ -238,7 +242,7 @@ export function buildOnnxModel(graph: NetworkGraph, values: ParamValues, opts: O
         break;
       case 'relu': {
         if (opts.reluKernel) {
-          const flat = node('Reshape', [x, ints('shape_n_m', [n, -1])]);
+          const flat = node('Reshape', [x, ints('shape_n_m', [0, -1])]);
           const c = node('Cast', [node('Greater', [flat, scalar(0)])], [i1('to', FLOAT)]);
           const s = node('Sub', [node('Mul', [c, scalar(2)]), scalar(1)]);
           kernel = node('Gemm', kernel ? [s, s, kernel] : [s, s], [i1('transB', 1)]);
@@ -291,20 +295,20 @@ export function buildOnnxModel(graph: NetworkGraph, values: ParamValues, opts: O
     hw[g.id] = size;
   }
   nodes.push({ op_type: 'Identity', input: [names[graph.output]!], output: ['logits'], name: 'logits' });
-  const outputs = [valueInfo('logits', [n, graph.numClasses])];
+  const outputs = [valueInfo('logits', ['n', graph.numClasses])];
   if (opts.reluKernel) {
     if (!kernel) throw new RangeError('graph has no ReLU: NASWOT\'s kernel is undefined');
     // K = (Σ s sᵀ + units) / 2, exact: every term is an integer below 2^24
     const k = node('Add', [kernel, init('relu_units', [], rawFloat(Float32Array.of(kernelUnits)))]);
     nodes.push({ op_type: 'Mul', input: [k, scalar(0.5)], output: ['K'], name: 'K' });
-    outputs.push(valueInfo('K', [n, n]));
+    outputs.push(valueInfo('K', ['n', 'n']));
   }
 
   const model = {
     ir_version: IR_VERSION,
     producer_name: 'nasrepro',
     opset_import: [{ domain: '', version: OPSET }],
-    graph: { name: 'network', node: nodes, initializer: inits, input: [valueInfo('images', [n, height, width, 3])], output: outputs },
+    graph: { name: 'network', node: nodes, initializer: inits, input: [valueInfo('images', ['n', height, width, 3])], output: outputs },
   };
   const type = modelProto();
   return type.encode(type.fromObject(model)).finish();
@@ -321,7 +325,7 @@ export function buildOnnxModel(graph: NetworkGraph, values: ParamValues, opts: O
   }
 }
 
-function valueInfo(name: string, dims: readonly number[]): object {
-  return { name, type: { tensor_type: { elem_type: FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } };
+function valueInfo(name: string, dims: readonly (number | string)[]): object {
+  return { name, type: { tensor_type: { elem_type: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } } };
 }
 
