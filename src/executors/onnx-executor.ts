@@ -22,7 +22,7 @@ import type { ImageBatch } from '../datasets/types.ts';
 import type { NetworkGraph } from '../graph/network-graph.ts';
 import type { CellNetwork } from '../models/instantiate.ts';
 import type { FastExecutor } from '../proxies/context.ts';
-import { buildOnnxModel, ONNX_MODEL_VERSION, unsupportedOp } from './onnx-model.ts';
+import { buildOnnxModel, ONNX_MODEL_VERSION, unsupportedOp, type ParamValues } from './onnx-model.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -65,11 +65,10 @@ export class OnnxExecutor implements FastExecutor {
     return unsupportedOp(graph);
   }
 
-  /** Serialises and opens a session for the network at this batch shape. */
-  async session(network: CellNetwork, batch: { n: number; height: number; width: number }, reluKernel: boolean) {
+  /** Serialises the graph with these weights and opens a session for images of this size. */
+  async session(graph: NetworkGraph, weights: ParamValues, image: { height: number; width: number }, reluKernel: boolean) {
     const ort = loadOrt();
-    const weights = await weightsOf(network);
-    const bytes = buildOnnxModel(network.graph, (name) => weights.get(name)!, { height: batch.height, width: batch.width, reluKernel });
+    const bytes = buildOnnxModel(graph, weights, { height: image.height, width: image.width, reluKernel });
     return ort.InferenceSession.create(bytes, {
       executionProviders: ['cpu'],
       intraOpNumThreads: this.threads,
@@ -79,20 +78,29 @@ export class OnnxExecutor implements FastExecutor {
     });
   }
 
-  private async run(network: CellNetwork, batch: ImageBatch, reluKernel: boolean): Promise<{ logits: Float32Array; K?: Float32Array }> {
+  /**
+   * One train-mode forward pass of any supported graph (a cell network, a supernet path) on the
+   * batch: logits and, with `reluKernel`, NASWOT's K. The session is released before returning.
+   */
+  async forwardGraph(graph: NetworkGraph, weights: ParamValues, batch: ImageBatch, opts: { reluKernel: boolean }): Promise<{ logits: Float32Array; K?: Float32Array }> {
     if (batch.channels !== 3) throw new RangeError(`the ONNX executor needs 3-channel images, got ${batch.channels}`);
     const ort = loadOrt();
-    const session = await this.session(network, batch, reluKernel);
+    const session = await this.session(graph, weights, batch, opts.reluKernel);
     try {
       const images = new ort.Tensor('float32', batch.x instanceof Float32Array ? batch.x : Float32Array.from(batch.x), [batch.n, batch.height, batch.width, 3]);
       const out = await session.run({ images });
       const result: { logits: Float32Array; K?: Float32Array } = { logits: out.logits!.data as Float32Array };
-      if (reluKernel) result.K = out.K!.data as Float32Array;
+      if (opts.reluKernel) result.K = out.K!.data as Float32Array;
       for (const t of Object.values(out)) t.dispose();
       return result;
     } finally {
       await session.release();
     }
+  }
+
+  private async run(network: CellNetwork, batch: ImageBatch, reluKernel: boolean): Promise<{ logits: Float32Array; K?: Float32Array }> {
+    const weights = await weightsOf(network);
+    return this.forwardGraph(network.graph, (name) => weights.get(name)!, batch, { reluKernel });
   }
 
   /** Logits of one train-mode forward pass (agreement tests, benches). */
