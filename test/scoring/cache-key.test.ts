@@ -7,6 +7,7 @@ import type { BackendInfo } from '../../src/engine/backend.ts';
 import { getProxy } from '../../src/proxies/registry.ts';
 import { backendIdentity, scoreCacheKeyOf } from '../../src/scoring/score-cells.ts';
 import type { ScoreJob } from '../../src/scoring/score-job.ts';
+import { parseExecutorChoice, resolveFastExecutor } from '../../src/scoring/executor-choice.ts';
 import { scoreCachePath } from '../../src/results/score-cache.ts';
 
 const WASM: BackendInfo = { name: 'wasm', version: '4.22.0', detail: 'simd, 1 thread' };
@@ -61,5 +62,18 @@ describe('score cache key', () => {
     expect(s100.imageSize).toBe(32);
     expect(s16.imageSize).toBe(16);
     expect((s16.code as Record<string, number>).graph).toBeGreaterThan(0);
+  });
+  it('names the fast executor actually used, for the proxies it serves (issue 17)', () => {
+    const onnx = resolveFastExecutor('onnx')!;
+    expect(onnx.identity).toMatch(/^onnxruntime-node@\d+\.\d+\.\d+\/cpu/);
+    expect(resolveFastExecutor('tfjs')).toBeUndefined();
+    const key = scoreCacheKeyOf(job('naswot'), WASM, onnx.identity);
+    expect((key.config as { code: Record<string, unknown> }).code.fastExecutor).toBe(onnx.identity);
+    // NASWOT on ONNX Runtime and on tfjs: different entries; another ORT version: another entry
+    expect(path(job('naswot'))).not.toBe(scoreCachePath('/cache', key));
+    expect(scoreCachePath('/cache', scoreCacheKeyOf(job('naswot'), WASM, 'onnxruntime-node@9.9.9/cpu/model-v1'))).not.toBe(scoreCachePath('/cache', key));
+    // gradient proxies stay on tfjs (no ORT gradient pass): their entries do not move
+    expect(scoreCachePath('/cache', scoreCacheKeyOf(job('grad_norm'), WASM, onnx.identity))).toBe(path(job('grad_norm')));
+    expect(() => parseExecutorChoice('torch')).toThrow(/--executor must be one of auto, tfjs, onnx, got 'torch'/);
   });
 });
