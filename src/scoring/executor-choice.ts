@@ -34,9 +34,13 @@ export function executorChoiceOf(choice?: ExecutorChoice): ExecutorChoice {
 const noted = new Set<string>();
 
 /** The fast executor for a choice (undefined: tfjs only). `log` gets the one-line fallback note. */
-export function resolveFastExecutor(choice: ExecutorChoice, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): OnnxExecutor | undefined {
+export function resolveFastExecutor(
+  choice: ExecutorChoice,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  load: () => { executor?: OnnxExecutor; why?: string } = tryOnnxExecutor,
+): OnnxExecutor | undefined {
   if (choice === 'tfjs') return undefined;
-  const { executor, why } = tryOnnxExecutor();
+  const { executor, why } = load();
   if (executor) return executor;
   if (choice === 'onnx') throw new DataError(`--executor onnx: ${why}`);
   if (!noted.has(why!)) {
