@@ -20,7 +20,8 @@
  *   DATA=../shared/data node --import tsx bench/onnx-engine.ts            (the table)
  *   CELLS=1000 ... bench/onnx-engine.ts rss     (ORT, 1 worker: RSS every 100 cells; growth?)
  *   AGREE=100  ... bench/onnx-engine.ts agree   (ORT vs tfjs scores on 100 cells)
- * Environment: CELLS (default 20), TFJS_CELLS (default CELLS), AGREE (default 100).
+ * Environment: CELLS (default 20), TFJS_CELLS and TORCH_CELLS (the first so many of those cells;
+ * default CELLS), AGREE (default 100). Rows go to stderr as they are measured.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -128,41 +129,53 @@ function agreement(a: readonly number[], b: readonly number[]): { within: number
 async function table(): Promise<void> {
   const cells = await selectCells(CELLS);
   const tfjsCells = cells.slice(0, Number(process.env.TFJS_CELLS ?? CELLS));
-  const rows: { what: string; cores: number; perCell: number; rss: number; load: number }[] = [];
+  const torchCells = cells.slice(0, Number(process.env.TORCH_CELLS ?? CELLS));
+  type Row = { what: string; cores: number; perCell: number; rss: number; load: number };
+  const rows: Row[] = [];
   const { loadavg } = await import('node:os');
   let load = 0;
   const at = () => (load = loadavg()[0]!);
   at();
+  const line = (r: Row, ratio: string) =>
+    `${r.what.padEnd(56)} ${String(r.cores).padStart(5)} ${r.perCell.toFixed(3).padStart(8)} ${ratio.padStart(10)} ${r.rss.toFixed(0).padStart(12)} ${r.load.toFixed(1).padStart(5)}\n`;
+  const header = `${'engine'.padEnd(56)} ${'cores'.padStart(5)} ${'s/cell'.padStart(8)} ${'x PyTorch'.padStart(10)} ${'peak RSS MB'.padStart(12)} ${'load'.padStart(5)}\n`;
+  // rows go to stderr as they are measured (a long run shows progress); the table at the end
+  const push = (r: Row) => {
+    rows.push(r);
+    process.stderr.write(`onnx-engine: ${line(r, '')}`);
+  };
   const ort1 = await runWorker('onnx', 1, cells);
-  rows.push({ what: `ORT ${ort1.engine}, 1 worker x 1 thread`, cores: 1, perCell: ort1.secondsPerCell, rss: ort1.maxRssMB, load });
+  push({ what: `ORT ${ort1.engine}, 1 worker x 1 thread`, cores: 1, perCell: ort1.secondsPerCell, rss: ort1.maxRssMB, load });
   at();
   const ort2 = await twoWorkers('onnx', cells);
   const window = Math.max(...ort2.reports.map((r) => r.seconds));
-  rows.push({ what: 'ORT, 2 workers x 1 thread (slower worker)', cores: 2, perCell: window / cells.length, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
-  rows.push({ what: 'ORT, 2 workers, wall incl. start-up', cores: 2, perCell: ort2.wall / cells.length, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
+  push({ what: 'ORT, 2 workers x 1 thread (slower worker)', cores: 2, perCell: window / cells.length, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
+  push({ what: 'ORT, 2 workers, wall incl. start-up', cores: 2, perCell: ort2.wall / cells.length, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
   at();
   const ort2t = await runWorker('onnx', 2, cells);
-  rows.push({ what: 'ORT, 1 worker x 2 threads', cores: 2, perCell: ort2t.secondsPerCell, rss: ort2t.maxRssMB, load });
+  push({ what: 'ORT, 1 worker x 2 threads', cores: 2, perCell: ort2t.secondsPerCell, rss: ort2t.maxRssMB, load });
   at();
   const tf1 = await runWorker('tfjs', 1, tfjsCells);
-  rows.push({ what: `tfjs wasm, 1 worker (${tfjsCells.length} cells)`, cores: 1, perCell: tf1.secondsPerCell, rss: tf1.maxRssMB, load });
+  // the agreement of the scores both engines computed on the same cells (before the torch rows)
+  const ag = agreement(ort1.scores.slice(0, tfjsCells.length), tf1.scores);
+  process.stderr.write(`onnx-engine: agreement ${ag.within}/${ag.of} (worst ${ag.worst.toExponential(2)})\n`);
+  push({ what: `tfjs wasm, 1 worker (${tfjsCells.length} cells)`, cores: 1, perCell: tf1.secondsPerCell, rss: tf1.maxRssMB, load });
   const torchRows: [number, 'reference' | 'none'][] = [[1, 'reference'], [2, 'reference'], [1, 'none'], [2, 'none']];
   const torchRef = new Map<number, number>();
   for (const [threads, kernel] of torchRows) {
     at();
-    const t = await torch(threads, cells, kernel);
+    const t = await torch(threads, torchCells, kernel);
     if (!t) break;
     if (kernel === 'reference') torchRef.set(threads, t.secondsPerCell);
-    rows.push({ what: `PyTorch ${t.engine.replace('torch ', '')}, ${threads} thread${threads > 1 ? 's' : ''}${kernel === 'none' ? ', forward only (no K)' : ''}`, cores: threads, perCell: t.secondsPerCell, rss: t.maxRssMB, load });
+    push({ what: `PyTorch ${t.engine.replace('torch ', '')}, ${threads} thread${threads > 1 ? 's' : ''}${kernel === 'none' ? ', forward only (no K)' : ''} (${torchCells.length} cells)`, cores: threads, perCell: t.secondsPerCell, rss: t.maxRssMB, load });
   }
   process.stdout.write(`NASWOT, batch 128, CIFAR-10, ${cells.length} NB201 cells (sample seed 1); ratios to PyTorch (reference K) at equal cores\n`);
-  process.stdout.write(`${'engine'.padEnd(56)} ${'cores'.padStart(5)} ${'s/cell'.padStart(8)} ${'x PyTorch'.padStart(10)} ${'peak RSS MB'.padStart(12)} ${'load'.padStart(5)}\n`);
+  process.stdout.write(header);
   for (const r of rows) {
     const t = torchRef.get(r.cores);
-    process.stdout.write(`${r.what.padEnd(56)} ${String(r.cores).padStart(5)} ${r.perCell.toFixed(3).padStart(8)} ${(t ? (r.perCell / t).toFixed(3) : '-').padStart(10)} ${r.rss.toFixed(0).padStart(12)} ${r.load.toFixed(1).padStart(5)}\n`);
+    process.stdout.write(line(r, t ? (r.perCell / t).toFixed(3) : '-'));
   }
   process.stdout.write('(load: the 1-minute load average when the row started; the machine is shared)\n');
-  const ag = agreement(ort1.scores.slice(0, tfjsCells.length), tf1.scores);
   process.stdout.write(`agreement ORT vs tfjs: ${ag.within}/${ag.of} cells with relative log-det difference <= 1e-5 (worst ${ag.worst.toExponential(2)})\n`);
   const per2 = window / cells.length;
   process.stdout.write(`estimate, all 15,625 NB201 cells on 2 workers at ${per2.toFixed(3)} s/cell: ${((15625 * per2) / 3600).toFixed(2)} h\n`);
