@@ -39,6 +39,8 @@ interface WorkerReport {
   cells: number;
   seconds: number;
   secondsPerCell: number;
+  /** CPU seconds (all threads of the process) per timed cell: robust to a shared, loaded machine. */
+  cpuPerCell: number;
   scores: number[];
   maxRssMB: number;
   rssMB?: number[];
@@ -62,12 +64,15 @@ async function worker(engine: 'onnx' | 'tfjs', threads: number, cells: number[],
   const scores: number[] = [];
   const rss: number[] = [];
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < cells.length; i++) {
     scores.push((await scoreCell({ key: String(cells[i]) }, ctx)).score);
     if (rssEvery > 0 && (i + 1) % rssEvery === 0) rss.push(process.memoryUsage().rss / 2 ** 20);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const report: WorkerReport = {
+    cpuPerCell: (cpu.user + cpu.system) / 1e6 / cells.length,
     engine: fast ? fast.identity : 'tfjs wasm',
     threads,
     cells: cells.length,
@@ -130,44 +135,52 @@ async function table(): Promise<void> {
   const cells = await selectCells(CELLS);
   const tfjsCells = cells.slice(0, Number(process.env.TFJS_CELLS ?? CELLS));
   const torchCells = cells.slice(0, Number(process.env.TORCH_CELLS ?? CELLS));
-  type Row = { what: string; cores: number; perCell: number; rss: number; load: number };
+  type Row = { what: string; cores: number; perCell: number; cpu: number; rss: number; load: number };
   const rows: Row[] = [];
   const { loadavg } = await import('node:os');
   let load = 0;
   const at = () => (load = loadavg()[0]!);
   at();
   const line = (r: Row, ratio: string) =>
-    `${r.what.padEnd(56)} ${String(r.cores).padStart(5)} ${r.perCell.toFixed(3).padStart(8)} ${ratio.padStart(10)} ${r.rss.toFixed(0).padStart(12)} ${r.load.toFixed(1).padStart(5)}\n`;
-  const header = `${'engine'.padEnd(56)} ${'cores'.padStart(5)} ${'s/cell'.padStart(8)} ${'x PyTorch'.padStart(10)} ${'peak RSS MB'.padStart(12)} ${'load'.padStart(5)}\n`;
+    `${r.what.padEnd(56)} ${String(r.cores).padStart(5)} ${r.perCell.toFixed(3).padStart(8)} ${ratio.padStart(10)} ${r.cpu.toFixed(3).padStart(9)} ${cpuRatio(r).padStart(9)} ${r.rss.toFixed(0).padStart(12)} ${r.load.toFixed(1).padStart(5)}\n`;
+  const header = `${'engine'.padEnd(56)} ${'cores'.padStart(5)} ${'s/cell'.padStart(8)} ${'x PyTorch'.padStart(10)} ${'CPU s/cell'.padStart(9)} ${'x PyTorch'.padStart(9)} ${'peak RSS MB'.padStart(12)} ${'load'.padStart(5)}\n`;
   // rows go to stderr as they are measured (a long run shows progress); the table at the end
+  const torchCpu = new Map<number, number>();
+  const cpuRatio = (r: Row) => {
+    const t = torchCpu.get(r.cores);
+    return t ? (r.cpu / t).toFixed(3) : '-';
+  };
   const push = (r: Row) => {
     rows.push(r);
     process.stderr.write(`onnx-engine: ${line(r, '')}`);
   };
   const ort1 = await runWorker('onnx', 1, cells);
-  push({ what: `ORT ${ort1.engine}, 1 worker x 1 thread`, cores: 1, perCell: ort1.secondsPerCell, rss: ort1.maxRssMB, load });
+  push({ what: `ORT ${ort1.engine}, 1 worker x 1 thread`, cores: 1, perCell: ort1.secondsPerCell, cpu: ort1.cpuPerCell, rss: ort1.maxRssMB, load });
   at();
   const ort2 = await twoWorkers('onnx', cells);
   const window = Math.max(...ort2.reports.map((r) => r.seconds));
-  push({ what: 'ORT, 2 workers x 1 thread (slower worker)', cores: 2, perCell: window / cells.length, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
-  push({ what: 'ORT, 2 workers, wall incl. start-up', cores: 2, perCell: ort2.wall / cells.length, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
+  push({ what: 'ORT, 2 workers x 1 thread (slower worker)', cores: 2, perCell: window / cells.length, cpu: ort2.reports.reduce((a, r) => a + r.cpuPerCell * r.cells, 0) / cells.length, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
+  push({ what: 'ORT, 2 workers, wall incl. start-up', cores: 2, perCell: ort2.wall / cells.length, cpu: NaN, rss: Math.max(...ort2.reports.map((r) => r.maxRssMB)), load });
   at();
   const ort2t = await runWorker('onnx', 2, cells);
-  push({ what: 'ORT, 1 worker x 2 threads', cores: 2, perCell: ort2t.secondsPerCell, rss: ort2t.maxRssMB, load });
+  push({ what: 'ORT, 1 worker x 2 threads', cores: 2, perCell: ort2t.secondsPerCell, cpu: ort2t.cpuPerCell, rss: ort2t.maxRssMB, load });
   at();
   const tf1 = await runWorker('tfjs', 1, tfjsCells);
   // the agreement of the scores both engines computed on the same cells (before the torch rows)
   const ag = agreement(ort1.scores.slice(0, tfjsCells.length), tf1.scores);
   process.stderr.write(`onnx-engine: agreement ${ag.within}/${ag.of} (worst ${ag.worst.toExponential(2)})\n`);
-  push({ what: `tfjs wasm, 1 worker (${tfjsCells.length} cells)`, cores: 1, perCell: tf1.secondsPerCell, rss: tf1.maxRssMB, load });
+  push({ what: `tfjs wasm, 1 worker (${tfjsCells.length} cells)`, cores: 1, perCell: tf1.secondsPerCell, cpu: tf1.cpuPerCell, rss: tf1.maxRssMB, load });
   const torchRows: [number, 'reference' | 'none'][] = [[1, 'reference'], [2, 'reference'], [1, 'none'], [2, 'none']];
   const torchRef = new Map<number, number>();
   for (const [threads, kernel] of torchRows) {
     at();
     const t = await torch(threads, torchCells, kernel);
     if (!t) break;
-    if (kernel === 'reference') torchRef.set(threads, t.secondsPerCell);
-    push({ what: `PyTorch ${t.engine.replace('torch ', '')}, ${threads} thread${threads > 1 ? 's' : ''}${kernel === 'none' ? ', forward only (no K)' : ''} (${torchCells.length} cells)`, cores: threads, perCell: t.secondsPerCell, rss: t.maxRssMB, load });
+    if (kernel === 'reference') {
+      torchRef.set(threads, t.secondsPerCell);
+      torchCpu.set(threads, t.cpuPerCell);
+    }
+    push({ what: `PyTorch ${t.engine.replace('torch ', '')}, ${threads} thread${threads > 1 ? 's' : ''}${kernel === 'none' ? ', forward only (no K)' : ''} (${torchCells.length} cells)`, cores: threads, perCell: t.secondsPerCell, cpu: t.cpuPerCell, rss: t.maxRssMB, load });
   }
   process.stdout.write(`NASWOT, batch 128, CIFAR-10, ${cells.length} NB201 cells (sample seed 1); ratios to PyTorch (reference K) at equal cores\n`);
   process.stdout.write(header);
@@ -175,7 +188,7 @@ async function table(): Promise<void> {
     const t = torchRef.get(r.cores);
     process.stdout.write(line(r, t ? (r.perCell / t).toFixed(3) : '-'));
   }
-  process.stdout.write('(load: the 1-minute load average when the row started; the machine is shared)\n');
+  process.stdout.write('(load: the 1-minute load average when the row started; the machine is shared. CPU s/cell: CPU time of\n the process(es), all threads, per cell: on a loaded machine the fairer measure; for 2 cores it sums both.)\n');
   process.stdout.write(`agreement ORT vs tfjs: ${ag.within}/${ag.of} cells with relative log-det difference <= 1e-5 (worst ${ag.worst.toExponential(2)})\n`);
   const per2 = window / cells.length;
   process.stdout.write(`estimate, all 15,625 NB201 cells on 2 workers at ${per2.toFixed(3)} s/cell: ${((15625 * per2) / 3600).toFixed(2)} h\n`);
@@ -185,7 +198,7 @@ async function rss(): Promise<void> {
   const cells = await selectCells(CELLS);
   const every = Math.max(1, Math.floor(cells.length / 10));
   const r = await runWorker('onnx', 1, cells, every);
-  process.stdout.write(`ORT 1 worker, ${cells.length} cells: ${r.secondsPerCell.toFixed(3)} s/cell, peak RSS ${r.maxRssMB.toFixed(0)} MB; RSS every ${every} cells (MB): ${r.rssMB!.map((m) => m.toFixed(0)).join(' ')}\n`);
+  process.stdout.write(`ORT 1 worker, ${cells.length} cells: ${r.secondsPerCell.toFixed(3)} s/cell (CPU ${r.cpuPerCell.toFixed(3)} s/cell), peak RSS ${r.maxRssMB.toFixed(0)} MB; RSS every ${every} cells (MB): ${r.rssMB!.map((m) => m.toFixed(0)).join(' ')}\n`);
 }
 
 async function agree(): Promise<void> {

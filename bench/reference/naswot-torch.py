@@ -10,7 +10,7 @@
 # a lower bound of any PyTorch NASWOT (Debian's torch has BLAS_INFO=generic, whose matmuls are
 # slow; its convolutions go through oneDNN).
 # DIR holds x.bin (float32 NHWC [n,32,32,3], normalised) and cells.json ({"n": n, "cells": [[op x6], ...]}).
-# Prints one JSON line: seconds per cell (after one warm-up cell), scores, peak RSS.
+# Prints one JSON line: wall and CPU seconds per cell (after one warm-up cell), scores, peak RSS.
 import json, resource, sys, time
 import numpy as np, torch, torch.nn as nn
 
@@ -87,9 +87,9 @@ def naswot(ops):
 
 cells = meta['cells']
 naswot(cells[0])  # warm-up
-scores, t0 = [], time.perf_counter()
+scores, t0, c0 = [], time.perf_counter(), time.process_time()
 for ops in cells: scores.append(naswot(ops))
-seconds = time.perf_counter() - t0
+seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 print(json.dumps({'engine': f'torch {torch.__version__}', 'kernel': KERNEL, 'threads': THREADS, 'cells': len(cells), 'seconds': seconds,
-                  'secondsPerCell': seconds / len(cells), 'scores': scores,
+                  'secondsPerCell': seconds / len(cells), 'cpuPerCell': cpu / len(cells), 'scores': scores,
                   'maxRssMB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
