@@ -39,7 +39,7 @@ import protobuf from 'protobufjs';
 import type { GraphNode, NetworkGraph, ParamRef } from '../graph/network-graph.ts';
 
 /** Bumped whenever the model this module emits computes something different (cache key). */
-export const ONNX_MODEL_VERSION = 1;
+export const ONNX_MODEL_VERSION = 2;
 
 const OPSET = 17;
 const IR_VERSION = 8;
@@ -243,8 +243,8 @@ export function buildOnnxModel(graph: NetworkGraph, values: ParamValues, opts: O
       case 'relu': {
         if (opts.reluKernel) {
           const flat = node('Reshape', [x, ints('shape_n_m', [0, -1])]);
-          const c = node('Cast', [node('Greater', [flat, scalar(0)])], [i1('to', FLOAT)]);
-          const s = node('Sub', [node('Mul', [c, scalar(2)]), scalar(1)]);
+          // s = +1 where x > 0, else -1 (x = 0 counts as inactive, as c = (x > 0)): one pass
+          const s = node('Where', [node('Greater', [flat, scalar(0)]), scalar(1), scalar(-1)]);
           kernel = node('Gemm', kernel ? [s, s, kernel] : [s, s], [i1('transB', 1)]);
           kernelUnits += g.channels * h * w;
         }
