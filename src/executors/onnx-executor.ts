@@ -7,8 +7,9 @@
  * Why per network, not one session per structure with weights as inputs: every NB201 or NB101
  * cell is its own structure, so a session would serve one network in a scoring run anyway (the
  * proxies' extra initialisations are the only reuse); initializers let ORT pre-pack the conv
- * weights and fold constants once. Session creation was measured at a small fraction of a pass
- * (bench/onnx-engine.ts prints both).
+ * weights and fold constants once. Measured 2026-12-03 (2-core EPYC, heavily shared, batch 128,
+ * 3 NB201 cells): serialising 8-50 ms, session creation 120-370 ms, one pass 1.2-2.1 s; the
+ * creation is part of every cell's time in the bench.
  *
  * Threads: one intra-op and one inter-op thread per session by default. Workers are processes,
  * one per core (src/scoring/score-cells.ts), so 2 workers use 2 cores: the same budget as 2
