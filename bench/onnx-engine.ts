@@ -120,15 +120,22 @@ async function torch(threads: number, cells: number[], kernel: 'reference' | 'no
   }
 }
 
-function agreement(a: readonly number[], b: readonly number[]): { within: number; of: number; worst: number } {
+function agreement(a: readonly number[], b: readonly number[]): { within: number; of: number; worst: number; nonFinite: number } {
   let within = 0;
   let worst = 0;
+  let nonFinite = 0;
   for (let i = 0; i < a.length; i++) {
+    // equal non-finite scores (a singular K: log|det| = -Infinity on both) agree; they are counted
+    if (!Number.isFinite(a[i]!) || !Number.isFinite(b[i]!)) {
+      nonFinite++;
+      if (Object.is(a[i], b[i])) within++;
+      continue;
+    }
     const d = Math.abs(a[i]! - b[i]!) / Math.abs(b[i]!);
     if (d <= 1e-5) within++;
     if (!(d <= worst)) worst = d;
   }
-  return { within, of: a.length, worst };
+  return { within, of: a.length, worst, nonFinite };
 }
 
 async function table(): Promise<void> {
@@ -209,7 +216,7 @@ async function agree(): Promise<void> {
   const cells = await selectCells(Number(process.env.AGREE ?? 100));
   const [a, b] = await Promise.all([runWorker('onnx', 1, cells), runWorker('tfjs', 1, cells)]);
   const ag = agreement(a.scores, b.scores);
-  process.stdout.write(`agreement ORT vs tfjs, ${cells.length} cells, batch 128: ${ag.within}/${ag.of} with relative log-det difference <= 1e-5 (worst ${ag.worst.toExponential(2)})\n`);
+  process.stdout.write(`agreement ORT vs tfjs, ${cells.length} cells, batch 128: ${ag.within}/${ag.of} with relative log-det difference <= 1e-5 (worst ${ag.worst.toExponential(2)}; non-finite on either side: ${ag.nonFinite}; ORT ${a.scores.filter((x) => !Number.isFinite(x)).join(' ') || 'none'}, tfjs ${b.scores.filter((x) => !Number.isFinite(x)).join(' ') || 'none'})\n`);
 }
 
 const [mode, ...args] = process.argv.slice(2);
