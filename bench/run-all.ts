@@ -2,7 +2,8 @@
  * `make bench`: speed and memory of the data layer and the proxies, each measured in its own
  * process (peak RSS = that process's maxRSS). Prints a table and writes results/bench.json.
  * Other focused benchmarks: bench/engine-kernels.ts (conv gradient kernels),
- * bench/nb101-enumerate.ts (the whole NB101 space), bench/naswot-profile.ts (one cell, per op).
+ * bench/nb101-enumerate.ts (the whole NB101 space), bench/naswot-profile.ts (one cell, per op),
+ * bench/onnx-engine.ts (issue 17's engine table, also run here; its `rss` and `agree` modes).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -98,4 +99,14 @@ if (small && many) {
       `(plus the pickle's probation window of ~5 official-size records alive at once, see src/io/pickle.ts)\n`,
   );
 }
-writeFileAtomic('results/bench.json', `${JSON.stringify({ date: new Date().toISOString(), data: DATA, rows, extrapolation }, null, 2)}\n`);
+// Issue 17's engine table: NASWOT on ONNX Runtime, tfjs wasm and PyTorch, side by side (its own processes).
+let engineTable: string | undefined;
+if (existsSync(path.join(DATA, 'cifar10'))) {
+  try {
+    engineTable = execFileSync(process.execPath, ['--import', 'tsx', 'bench/onnx-engine.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATA, ...(QUICK ? { CELLS: '3' } : {}) } });
+    process.stdout.write(`\n${engineTable}`);
+  } catch (e) {
+    process.stderr.write(`bench: onnx-engine failed: ${(e as Error).message}\n`);
+  }
+}
+writeFileAtomic('results/bench.json', `${JSON.stringify({ date: new Date().toISOString(), data: DATA, rows, extrapolation, engineTable }, null, 2)}\n`);

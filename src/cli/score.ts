@@ -15,6 +15,7 @@ import type { ProxyDefinition, ProxySettings } from '../proxies/types.ts';
 import { DEFAULT_CACHE_DIR } from '../results/score-cache.ts';
 import { describeSelection, nb101CellSource, selectNB101Cells, selectNB201Cells, type CellSelection, type NB101Selection } from '../scoring/cell-selection.ts';
 import { nb201Tasks, scoreCells, type ScoreCellsResult, type ScoredCell } from '../scoring/score-cells.ts';
+import { parseExecutorChoice } from '../scoring/executor-choice.ts';
 import type { ScoreJob, ScoreTask } from '../scoring/score-job.ts';
 import { NB101_CPU_STEM_CHANNELS } from '../scoring/score-one.ts';
 import { archStringFromIndex } from '../spaces/nb201-index.ts';
@@ -41,6 +42,7 @@ interface ScoreOptions {
   initScheme?: string;
   dataset: string;
   backend?: string;
+  executor?: string;
   workers?: string;
   data: string;
   cacheDir: string;
@@ -112,6 +114,7 @@ export function registerScore(program: Command): void {
     .option('--init-scheme <name>', `override the proxy's network initialisation (${INIT_SCHEMES.join(', ')})`)
     .option('--dataset <name>', 'images the proxy sees: cifar10, cifar100, ImageNet16-120', 'cifar10')
     .option('--backend <name>', 'tfjs backend: tensorflow, wasm, cpu or webgpu (default: the best available)')
+    .option('--executor <name>', 'fast executor for forward-only work (NASWOT): auto (ONNX Runtime where it loads), tfjs or onnx (default: NASREPRO_EXECUTOR, else auto)')
     .option('--workers <n>', 'worker processes (default: number of cores)')
     .option('--data <dir>', 'data directory', process.env.DATA ?? 'data')
     .option('--cache-dir <dir>', 'score cache directory', DEFAULT_CACHE_DIR)
@@ -164,6 +167,7 @@ export function registerScore(program: Command): void {
             cells: tasks,
             cacheDir: shardCacheDir(o.cacheDir, shard),
             backend: parseBackendName(o.backend),
+            ...(o.executor !== undefined ? { executor: parseExecutorChoice(o.executor) } : {}),
             workers: o.workers ? int('workers', o.workers) : undefined,
             label: `${proxy.name} init ${initSeed} batch ${batchSeed}`,
           });
@@ -189,6 +193,7 @@ export function registerScore(program: Command): void {
         jobs: runs.map((r) => r.job),
         selection,
         backend: runs[0]!.result.backend,
+        executor: runs[0]!.result.executor,
         runs: runs.map(({ job, result }) => ({ initSeed: job.initSeed, batchSeed: job.batchSeed, computed: result.computed, failed: result.failed, wallSeconds: result.wallSeconds, cacheFile: result.cacheFile })),
       };
       writeFileAtomic(`${o.out}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
@@ -196,7 +201,7 @@ export function registerScore(program: Command): void {
       const failed = runs.reduce((s, r) => s + r.result.failed, 0);
       const wall = runs.reduce((s, r) => s + r.result.wallSeconds, 0);
       const b = runs[0]!.result.backend;
-      process.stderr.write(`${o.out}: ${rows.length} rows (${tasks.length} cells x ${runs.length} seed pairs; ${computed} computed, ${failed} failed) on ${b.name} ${b.version} in ${wall.toFixed(1)} s\n`);
+      process.stderr.write(`${o.out}: ${rows.length} rows (${tasks.length} cells x ${runs.length} seed pairs; ${computed} computed, ${failed} failed) on ${b.name} ${b.version} (executor ${runs[0]!.result.executor}) in ${wall.toFixed(1)} s\n`);
     });
 }
 

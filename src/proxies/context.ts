@@ -33,7 +33,8 @@ export interface FastExecutor {
   /** Why this graph cannot run on it, or null when it can. */
   unsupported(graph: NetworkGraph): string | null;
   reluKernel(network: CellNetwork, batch: ImageBatch): Promise<Float64Array>;
-  grads(network: CellNetwork, batch: ImageBatch, req: GradRequest): Promise<GradResult>;
+  /** First-order gradients; absent when the executor runs forward passes only (tfjs serves them). */
+  grads?(network: CellNetwork, batch: ImageBatch, req: GradRequest): Promise<GradResult>;
 }
 
 /** The conv and linear weights of a graph: the parameters the zero-cost saliencies sum over. */
@@ -288,7 +289,7 @@ export class CellSession {
       const batch = this.batch(req.batch ?? 0);
       if (req.loss === 'cross-entropy' && batch.labels.length !== batch.n) throw new RangeError('cross-entropy needs the batch labels');
       const fast = this.fastFor(net);
-      return fast ? fast.grads(net, batch, req) : tfjsGrads(net, batch, req);
+      return fast?.grads ? fast.grads(net, batch, req) : tfjsGrads(net, batch, req);
     });
   }
 

@@ -20,7 +20,8 @@ import { NB101_GRAPH_VERSION } from '../models/nb101-graph.ts';
 import { NB201_GRAPH_VERSION } from '../models/nb201-graph.ts';
 import { variantOptions } from '../proxies/variants.ts';
 import type { ScoreCacheKey } from '../results/score-cache.ts';
-import { batchId, decodeScore, type ScoreJob, type ScoreTask, type ScoreTaskResult, type WorkerSetup } from './score-job.ts';
+import { executorChoiceOf, fastServes, resolveFastExecutor } from './executor-choice.ts';
+import { batchId, decodeScore, type ExecutorChoice, type ScoreJob, type ScoreTask, type ScoreTaskResult, type WorkerSetup } from './score-job.ts';
 import { IMAGE_SIZE, NB101_CPU_STEM_CHANNELS, NUM_CLASSES } from './score-one.ts';
 
 /** NB201 cells by index, as score tasks. */
@@ -39,6 +40,8 @@ export interface ScoreCellsOptions {
   workers?: number;
   /** Progress label (shown only on a TTY). */
   label?: string;
+  /** Fast executor (executor-choice.ts); default NASREPRO_EXECUTOR, else 'auto'. */
+  executor?: ExecutorChoice;
 }
 
 export interface ScoredCell {
@@ -56,6 +59,8 @@ export interface ScoredCell {
 export interface ScoreCellsResult {
   cells: ScoredCell[];
   backend: BackendInfo;
+  /** The fast executor the workers used where it serves the proxy (identity), or 'tfjs'. */
+  executor: string;
   /** Cells computed in this run (the rest came from the cache). */
   computed: number;
   failed: number;
@@ -87,7 +92,9 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
   if (new Set(jobs.map((j) => j.proxy)).size !== jobs.length) throw new RangeError('scoreProxies: a proxy is listed twice');
   // The parent resolves the backend so that the cache key names the backend actually used.
   const backend = await initBackend(options.backend);
-  const caches = jobs.map((job) => openScoreCache(options.cacheDir, scoreCacheKeyOf(job, backend)));
+  // ... and the fast executor, loaded here once so that the key names what the workers run.
+  const fast = resolveFastExecutor(executorChoiceOf(options.executor));
+  const caches = jobs.map((job) => openScoreCache(options.cacheDir, scoreCacheKeyOf(job, backend, fast?.identity)));
   const unique = [...new Map(options.cells.map((t) => [t.key, t])).values()];
   const todo: ScoreTask[] = [];
   for (const t of unique) {
@@ -103,7 +110,7 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
   try {
     if (todo.length > 0) {
       const progress = createProgress(options.label ?? `${jobs.map((j) => j.proxy).join('+')} on ${first.space}`, todo.length);
-      const setup: WorkerSetup = { jobs: [...jobs], onnx: false };
+      const setup: WorkerSetup = { jobs: [...jobs], onnx: fast !== undefined };
       await runPool<ScoreTask, ScoreTaskResult>({
         workerModule: WORKER_MODULE,
         tasks: todo,
@@ -142,7 +149,8 @@ export async function scoreProxies(jobs: readonly ScoreJob[], options: ScoreCell
         return { key: t.key, score: c.score ?? NaN, status: c.status, seconds: c.seconds, ...(c.parts ? { parts: c.parts } : {}), ...(c.error ? { error: c.error } : {}) };
       });
       const computed = todo.filter((t) => !t.proxies || t.proxies.includes(job.proxy)).length;
-      return { cells, backend, computed, failed: failed[i]!, wallSeconds, cacheFile: cache.file };
+      const executor = fast && fastServes({}, getProxy(job.proxy)) ? fast.identity : 'tfjs';
+      return { cells, backend, executor, computed, failed: failed[i]!, wallSeconds, cacheFile: cache.file };
     });
   } finally {
     for (const c of caches) c.close();
@@ -166,8 +174,11 @@ export function backendIdentity(backend: BackendInfo): string {
  * the backend with its version. Two configurations that can give different scores never share
  * an entry; a changed implementation (a bumped version) never reuses the old one's scores.
  */
-export function scoreCacheKeyOf(job: ScoreJob, backend: BackendInfo): ScoreCacheKey {
+export function scoreCacheKeyOf(job: ScoreJob, backend: BackendInfo, fastExecutor?: string): ScoreCacheKey {
   const proxy = getProxy(job.proxy);
+  // The fast executor (ONNX Runtime) is named only for proxies whose numbers it computes
+  // (executor-choice.ts fastServes); it has no gradient pass yet.
+  const fast = fastExecutor !== undefined && fastServes({}, proxy) ? fastExecutor : undefined;
   const numClasses = NUM_CLASSES[job.dataset];
   const stem = job.nb101StemChannels ?? NB101_CPU_STEM_CHANNELS;
   const network = variantOptions(job.space, { variant: proxy.network, numClasses, nb101StemChannels: stem, ...(job.initScheme ? { initScheme: job.initScheme } : {}) });
@@ -185,6 +196,7 @@ export function scoreCacheKeyOf(job: ScoreJob, backend: BackendInfo): ScoreCache
         proxy: proxy.version,
         graph: job.space === 'nb201' ? NB201_GRAPH_VERSION : NB101_GRAPH_VERSION,
         tfjsExecutor: TFJS_EXECUTOR_VERSION,
+        ...(fast ? { fastExecutor: fast } : {}),
       },
     },
     batch: batchId(job, images, proxy.needs.batches ?? 1),

@@ -3,6 +3,7 @@
  * loaded once and shared), then scores cells one by one with the proxies each task names.
  */
 import { serveTasks } from '../engine/worker-serve.ts';
+import { OnnxExecutor } from '../executors/onnx-executor.ts';
 import type { ScoreTask, ScoreTaskResult, WorkerSetup } from './score-job.ts';
 import { contextFor, scoreCellWith, type ScoreContext } from './score-one.ts';
 
@@ -18,5 +19,13 @@ serveTasks<ScoreTask, ScoreTaskResult, ScoreContext[]>(
     }
     return { outcomes };
   },
-  { setup: (data) => (data as WorkerSetup).jobs.map((job) => contextFor(job)) },
+  {
+    setup: (data) => {
+      const setup = data as WorkerSetup;
+      // The parent loaded ONNX Runtime and keyed the cache with it: a worker that cannot must
+      // fail (the error names why) rather than compute on tfjs under that key.
+      const fast = setup.onnx ? new OnnxExecutor() : undefined;
+      return setup.jobs.map((job) => contextFor(job, fast));
+    },
+  },
 );

@@ -7,6 +7,7 @@ import type { BackendInfo } from '../../src/engine/backend.ts';
 import { getProxy } from '../../src/proxies/registry.ts';
 import { backendIdentity, scoreCacheKeyOf } from '../../src/scoring/score-cells.ts';
 import type { ScoreJob } from '../../src/scoring/score-job.ts';
+import { parseExecutorChoice, resolveFastExecutor } from '../../src/scoring/executor-choice.ts';
 import { scoreCachePath } from '../../src/results/score-cache.ts';
 
 const WASM: BackendInfo = { name: 'wasm', version: '4.22.0', detail: 'simd, 1 thread' };
@@ -88,5 +89,21 @@ describe('score cache key: group B settings (issue 11)', () => {
     differs('az_nas', { noiseSeed: 1 });
     // swap and reg_swap score the same network and batch, but never share an entry
     expect(path(job('swap'))).not.toBe(path(job('reg_swap')));
+  });
+});
+
+describe('score cache key: the fast executor', () => {
+  it('names the fast executor actually used, for the proxies it serves (issue 17)', () => {
+    const onnx = resolveFastExecutor('onnx')!;
+    expect(onnx.identity).toMatch(/^onnxruntime-node@\d+\.\d+\.\d+\/cpu/);
+    expect(resolveFastExecutor('tfjs')).toBeUndefined();
+    const key = scoreCacheKeyOf(job('naswot'), WASM, onnx.identity);
+    expect((key.config as { code: Record<string, unknown> }).code.fastExecutor).toBe(onnx.identity);
+    // NASWOT on ONNX Runtime and on tfjs: different entries; another ORT version: another entry
+    expect(path(job('naswot'))).not.toBe(scoreCachePath('/cache', key));
+    expect(scoreCachePath('/cache', scoreCacheKeyOf(job('naswot'), WASM, 'onnxruntime-node@9.9.9/cpu/model-v1'))).not.toBe(scoreCachePath('/cache', key));
+    // gradient proxies stay on tfjs (no ORT gradient pass): their entries do not move
+    expect(scoreCachePath('/cache', scoreCacheKeyOf(job('grad_norm'), WASM, onnx.identity))).toBe(path(job('grad_norm')));
+    expect(() => parseExecutorChoice('torch')).toThrow(/--executor must be one of auto, tfjs, onnx, got 'torch'/);
   });
 });
