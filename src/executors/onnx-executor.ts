@@ -52,14 +52,23 @@ async function weightsOf(network: CellNetwork): Promise<Map<string, Float32Array
   return out;
 }
 
+import { cpuAfterFailure, ortProviders, type ProviderChoice } from '../engine/onnx-providers.ts';
+
 export class OnnxExecutor implements FastExecutor {
-  readonly identity: string;
+  identity: string;
   private readonly threads: number;
+  /** The execution providers (src/engine/onnx-providers.ts: CUDA where its libraries are installed, else CPU). */
+  private providers: ProviderChoice;
 
   constructor(opts: OnnxExecutorOptions = {}) {
     loadOrt();
     this.threads = opts.threads ?? 1;
-    this.identity = `onnxruntime-node@${ortVersion()}/cpu/model-v${ONNX_MODEL_VERSION}`;
+    this.providers = ortProviders();
+    this.identity = this.identityFor();
+  }
+
+  private identityFor(): string {
+    return `onnxruntime-node@${ortVersion()}/${this.providers.providers[0]}/model-v${ONNX_MODEL_VERSION}`;
   }
 
   unsupported(graph: NetworkGraph): string | null {
@@ -70,13 +79,23 @@ export class OnnxExecutor implements FastExecutor {
   async session(graph: NetworkGraph, weights: ParamValues, image: { height: number; width: number }, reluKernel: boolean) {
     const ort = loadOrt();
     const bytes = buildOnnxModel(graph, weights, { height: image.height, width: image.width, reluKernel });
-    return ort.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
+    const options = (providers: readonly string[]) => ({
+      executionProviders: [...providers],
       intraOpNumThreads: this.threads,
       interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+      executionMode: 'sequential' as const,
+      graphOptimizationLevel: 'all' as const,
     });
+    try {
+      return await ort.InferenceSession.create(bytes, options(this.providers.providers));
+    } catch (err) {
+      if (!this.providers.providers.includes('cuda')) throw err;
+      // CUDA libraries present but unusable (driver, CUDA version): CPU, said once on stderr
+      this.providers = cpuAfterFailure(this.providers, err);
+      this.identity = this.identityFor();
+      process.stderr.write(`onnx executor: ${this.providers.reason}\n`);
+      return ort.InferenceSession.create(bytes, options(this.providers.providers));
+    }
   }
 
   /**
