@@ -28,6 +28,8 @@ import { runCorrelationSpec, type CorrelationSpec, type DatasetPlan, type ProxyP
 import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
 import { bestRankingAtK, meanStd, topKOverlap, type CorrelationMetric } from '../src/stats/index.ts';
 import path from 'node:path';
+import { nb101Candidates, nb101Population, sampleNB101 } from '../src/pipeline/nb101-population.ts';
+import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from './nb101-naswot.ts';
 import type { ScoreTask } from '../src/scoring/score-job.ts';
 import { NB201_OPS } from '../src/spaces/nb201.ts';
 import { cellFromIndex } from '../src/spaces/nb201-index.ts';
@@ -246,4 +248,17 @@ async function combinationEntries(scored: ScoredDataset, space: string, full: bo
 /** NBSZ on NB201: each trial a uniform sample of the 15,625 cells drawn with the trial's seed. */
 export function runNB201(ctx: CorrelationContext, opts: { cells?: number; trials?: number; graspCells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
   return run(ctx, { space: 'nb201', ...opts, datasets: NBSZ_NB201_DATASETS, population: (n, seed) => nb201Population({ kind: 'sample', size: n, seed }) });
+}
+
+/** NBSZ on NB101: each trial a uniform sample, drawn with the trial's seed, of the cells with ground truth and a matrix. */
+export function runNB101(base: NB101ExperimentContext, opts: { cells?: number; trials?: number; graspCells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
+  const all = nb101Candidates(base.store, base.space).cells;
+  const ctx = nb101CorrelationContext(base);
+  return run(ctx, {
+    space: 'nb101',
+    ...opts,
+    datasets: [nb101Cifar10('validation 108ep', "validation accuracy of one training run (NBSZ: NB101's mean over its three runs)")],
+    population: (n, seed) => nb101Population(base.store, sampleNB101(all, n, seed), all.length, { size: n, seed }),
+    notes: [`stem ${base.stemChannels} channels${base.stemChannels === 128 ? '' : ' (NB101: 128)'}`],
+  });
 }

@@ -24,6 +24,7 @@
 import { runCorrelationSpec, type CorrelationSpec, type DatasetPlan, type ProxyPlan } from '../src/pipeline/correlation-runner.ts';
 import type { CorrelationContext } from '../src/pipeline/context.ts';
 import { getProxy } from '../src/proxies/registry.ts';
+import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from './nb101-naswot.ts';
 
 export const NEWER_PROXIES = ['zen', 'zico', 'meco', 'swap', 'reg_swap', 'te_nas', 'az_nas', 'naswot'] as const;
 export const DEFAULT_NEWER_CELLS = 60;
@@ -100,5 +101,12 @@ export function newerProxiesSpec(space: 'nb201' | 'nb101', datasets: readonly Da
 
 export async function runNB201(ctx: CorrelationContext, opts: { cells?: number; heavyCells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
   const r = await runCorrelationSpec(newerProxiesSpec('nb201', ZICO_NB201_DATASETS, opts), ctx);
+  return { markdown: r.markdown, files: r.files };
+}
+
+export async function runNB101(base: NB101ExperimentContext, opts: { cells?: number; heavyCells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
+  const datasets = [nb101Cifar10('final test 108ep', 'validation (not test) accuracy of one training run: the shared NB101 data has no test accuracy')];
+  const spec = newerProxiesSpec('nb101', datasets, { ...opts, notes: [`network: stem ${base.stemChannels} channels${base.stemChannels === 128 ? '' : ' (NB101: 128)'}`] });
+  const r = await runCorrelationSpec(spec, nb101CorrelationContext(base));
   return { markdown: r.markdown, files: r.files };
 }

@@ -28,6 +28,8 @@ import * as fairBn from './nb101-fair-bn.ts';
 import { writeReportPage } from '../src/report/report-page.ts';
 import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
+import * as nbsz from './nbsz.ts';
+import * as newerProxies from './newer-proxies.ts';
 import { positiveInt } from './nb201-bn-nas.ts';
 import { positive, seedList } from '../src/pipeline/context.ts';
 
@@ -60,6 +62,11 @@ export interface NB101Options {
   batchSeeds?: string;
   seedCells?: string;
   shard?: string;
+  nbszCells?: string;
+  nbszTrials?: string;
+  nbszGraspCells?: string;
+  newerCells?: string;
+  newerHeavyCells?: string;
 }
 
 export async function reproduceNB101(o: NB101Options): Promise<string> {
@@ -108,6 +115,8 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
           batchSize: ctx.batchSize,
           cells: positiveInt(o.fairBnCells, '--fair-bn-cells'),
         }),
+      nbsz: () => nbsz.runNB101(ctx, { cells: positive(o.nbszCells, '--nbsz-cells'), trials: positive(o.nbszTrials, '--nbsz-trials'), graspCells: positive(o.nbszGraspCells, '--nbsz-grasp-cells') }),
+      'newer-proxies': () => newerProxies.runNB101(ctx, { cells: positive(o.newerCells, '--newer-cells'), heavyCells: positive(o.newerHeavyCells, '--newer-heavy-cells') }),
     };
     const names = o.only ? o.only.split(',').map((n) => n.trim()) : Object.keys(experiments);
     const unknown = names.filter((n) => !(n in experiments));
@@ -148,7 +157,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--init-seeds <list>', 'weight-initialisation seeds, comma-separated: correlation rows show mean ± std over seed pairs', '0,1,2')
     .option('--batch-seeds <list>', 'image-batch seeds, comma-separated', '0')
     .option('--seed-cells <n>', `cells the extra seed pairs score (a prefix of each proxy's cells; all with --full; default ${DEFAULT_NB101_SEED_CELLS})`)
-    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, bn-nas, fair-bn)')
+    .option('--only <list>', 'run only these experiments (comma-separated: naswot, zero-cost, bn-nas, fair-bn, nbsz, newer-proxies)')
+    .option('--nbsz-cells <n>', `NBSZ protocol: cells per trial (default ${nbsz.DEFAULT_NBSZ_CELLS}; FULL: ${nbsz.NBSZ_CELLS})`)
+    .option('--nbsz-trials <n>', `NBSZ protocol: trials, seeds 9000 on (default ${nbsz.DEFAULT_NBSZ_TRIALS}; FULL: 10)`)
+    .option('--nbsz-grasp-cells <n>', `NBSZ protocol: grasp on the first n cells of each trial (default ${nbsz.DEFAULT_NBSZ_GRASP_CELLS}; FULL: all)`)
+    .option('--newer-heavy-cells <n>', `the 2022-2024 proxies: swap, reg_swap, te_nas on the first n (default ${newerProxies.DEFAULT_HEAVY_NEWER_CELLS}; FULL: all)`)
+    .option('--newer-cells <n>', `the 2022-2024 proxies: the first n cells of the sample (default ${newerProxies.DEFAULT_NEWER_CELLS}; FULL: all)`)
     .option('--fair-bn-cells <n>', `fair BN: cells whose three parts are scored (default ${fairBn.DEFAULT_NB101_FAIR_BN_CELLS})`);
   await runReproduction(program, reproduceNB101);
 }

@@ -27,8 +27,20 @@ type BoosterClass = new (options: Record<string, unknown>) => Booster;
 
 let boosterClass: Promise<BoosterClass> | undefined;
 function loadXGBoost(): Promise<BoosterClass> {
-  // ml-xgboost's CommonJS entry resolves to a promise of the class once its wasm is instantiated
-  boosterClass ??= createRequire(import.meta.url)('ml-xgboost') as Promise<BoosterClass>;
+  // ml-xgboost's CommonJS entry resolves to a promise of the class once its wasm is instantiated.
+  // Its emscripten loader first tries fetch() on a file path, which Node refuses, prints two
+  // warnings and falls back to reading the file: those two lines are dropped while it loads.
+  if (!boosterClass) {
+    const warn = console.warn;
+    const quiet = (...args: unknown[]): void => {
+      const text = String(args[0]);
+      if (!text.startsWith('wasm streaming compile failed') && !text.startsWith('falling back to ArrayBuffer')) warn(...args);
+    };
+    console.warn = quiet;
+    boosterClass = (createRequire(import.meta.url)('ml-xgboost') as Promise<BoosterClass>).finally(() => {
+      if (console.warn === quiet) console.warn = warn;
+    });
+  }
   return boosterClass;
 }
 

@@ -36,6 +36,7 @@ describe('reproduce-nb101 (quick)', () => {
     const page = await reproduceNB101({
       data: DATA_DIR, storeDir, store: path.join(storeDir, 'nb101.h5'), sample: '6', sampleSeed: '0', stem: '4', batch: '8', workers: '2',
       out: path.join(tmp, 'results'), cacheDir: path.join(tmp, 'cache'), zeroCostCells: '5', graspCells: '3', bnSteps: '4', fairBnCells: '4',
+      only: 'naswot,zero-cost,bn-nas,fair-bn', // nbsz and newer-proxies: test/experiments/nbsz.test.ts
     });
     expect(expectedJoined).toBeGreaterThan(0);
     expect(page).toContain(`Cells with ground truth and a matrix: ${expectedJoined} (${expectedJoined} hash-only rows joined`);
