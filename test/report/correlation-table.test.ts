@@ -51,16 +51,21 @@ describe('correlation table', () => {
     const records = parse(csv, { columns: true }) as Record<string, string>[];
     expect(Object.keys(records[0])).toEqual([...CORRELATION_COLUMNS]);
     expect(records[0]).toEqual({
+      paper: 'n/a',
       method: 'naswot',
       benchmark: 'nb201',
       dataset: 'cifar10',
       ground_truth: 'cifar10-valid x-valid 200ep (nb201-v1_0)',
       metric: 'kendall_tau',
+      cells: 'n/a',
       n: '1000',
       dropped: '2',
       ours: '0.6',
       ci_low: '0.571234',
       ci_high: '0.62',
+      seeds: 'n/a',
+      seed_mean: 'n/a',
+      seed_std: 'n/a',
       published: '0.574',
       delta: '0.026', // rounded: not 0.026000000000000023
       published_source: 'Mellor et al. ICML 2021, Figure 3',
@@ -83,11 +88,18 @@ describe('correlation table', () => {
     const lines = md.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe(`| ${CORRELATION_COLUMNS.join(' | ')} |`);
-    expect(lines[1]).toMatch(/^\|---\|---\|---\|---\|---\|---:\|/);
+    expect(lines[1]).toMatch(/^\|---\|---\|---\|---\|---\|---\|---\|---:\|/);
     expect(lines[2]).toBe(
-      '| naswot | nb201 | cifar10 | cifar10-valid x-valid 200ep (nb201-v1_0) | kendall_tau | 1000 | 2 | 0.600 | 0.571 | 0.620 | 0.574 | +0.026 | Mellor et al. ICML 2021, Figure 3 | tfjs-wasm | 1234.6 |  |',
+      '| n/a | naswot | nb201 | cifar10 | cifar10-valid x-valid 200ep (nb201-v1_0) | kendall_tau | n/a | 1000 | 2 | 0.600 | 0.571 | 0.620 | n/a | n/a | n/a | 0.574 | +0.026 | Mellor et al. ICML 2021, Figure 3 | tfjs-wasm | 1234.6 |  |',
     );
-    expect(lines[3]).toContain('| 0.310 | n/a | n/a | n/a | n/a | n/a | tfjs-wasm |');
+    expect(lines[3]).toContain('| 0.310 | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | tfjs-wasm |');
+  });
+
+  it('carries the paper, the cell population and the spread over seeds', () => {
+    const [row] = buildCorrelationRows([{ ...withPublished, paper: 'naswot-icml2021', population: 'nb201:sample(1000,seed=0)', seeds: { pairs: 3, cells: 200, mean: 0.61, std: 0.02, values: [0.59, 0.61, 0.63] } }]);
+    const rec = (parse(correlationTableCsv([row!]), { columns: true }) as Record<string, string>[])[0]!;
+    expect(rec).toMatchObject({ paper: 'naswot-icml2021', cells: 'nb201:sample(1000,seed=0)', seed_mean: '0.61', seed_std: '0.02' });
+    expect(rec.seeds).toMatch(/3/);
   });
 
   it('notes an undefined correlation and a different cell count than the paper', () => {
