@@ -304,6 +304,66 @@ function freedartsFigure(file: string): Planned | undefined {
   };
 }
 
+/** Weight-sharing study: GT-Tau of each run over its evaluation steps (the ranking-variance curve). */
+function rankingCurveFigure(file: string, experiment: string): Planned | undefined {
+  const data = readCsv(file)
+    .map((r) => ({ run: `${r.mode} seed ${r.seed}`, mode: r.mode, step: num(r.step), gtTau: num(r.gt_tau_accuracy), bnNas: num(r.gt_tau_bn_nas) }))
+    .flatMap((d) => [
+      { run: d.run, indicator: 'supernet accuracy', step: d.step, tau: d.gtTau },
+      { run: d.run, indicator: 'BN-NAS indicator', step: d.step, tau: d.bnNas },
+    ])
+    .filter((d) => Number.isFinite(d.step) && Number.isFinite(d.tau));
+  if (data.length === 0) return undefined;
+  return {
+    name: `${experiment}/ranking-curve`,
+    title: 'weight-sharing ranking over training',
+    experiment,
+    spec: {
+      title: { text: 'GT-Tau of the 64 children over training, per run', subtitle: "Kendall τ against NB201's stand-alone accuracy; the space is not the paper's" },
+      data: { values: data },
+      facet: { column: { field: 'indicator', type: 'nominal', title: null } },
+      spec: {
+        width: 260,
+        height: 180,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'training step' },
+          y: { field: 'tau', type: 'quantitative', title: 'GT-Tau', scale: { domain: [-1, 1] } },
+          color: { field: 'run', type: 'nominal', title: null },
+        },
+      },
+    } as vl.TopLevelSpec,
+  };
+}
+
+/** Weight-sharing study: GT-Tau against the number of sharing groups m, per grouping, ± std over seeds. */
+function gtTauVsMFigure(file: string, experiment: string): Planned | undefined {
+  const data = readCsv(file)
+    .map((r) => ({ grouping: r.grouping, m: num(r.m), mean: num(r.gt_tau_mean), std: num(r.gt_tau_std) }))
+    .filter((d) => Number.isFinite(d.m) && Number.isFinite(d.mean))
+    .map((d) => ({ ...d, low: d.mean - (Number.isFinite(d.std) ? d.std : 0), high: d.mean + (Number.isFinite(d.std) ? d.std : 0) }));
+  if (data.length === 0) return undefined;
+  return {
+    name: `${experiment}/gt-tau-vs-m`,
+    title: 'GT-Tau against m',
+    experiment,
+    spec: {
+      title: { text: 'Partial weight sharing: GT-Tau against the number of groups m', subtitle: 'mean ± std over seeds; the paper reports ~0.7 for similarity grouping with m ≥ 4 (its own space)' },
+      data: { values: data },
+      width: 320,
+      height: 200,
+      encoding: {
+        x: { field: 'm', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'groups m' },
+        color: { field: 'grouping', type: 'nominal', title: null },
+      },
+      layer: [
+        { mark: { type: 'errorbar' }, encoding: { y: { field: 'low', type: 'quantitative', title: 'GT-Tau' }, y2: { field: 'high' } } },
+        { mark: { type: 'line', point: true }, encoding: { y: { field: 'mean', type: 'quantitative', title: 'GT-Tau' } } },
+      ],
+    } as vl.TopLevelSpec,
+  };
+}
+
 /**
  * Draws every figure the results directory has data for and writes <name>.svg and <name>.png
  * beside the CSVs; returns them (with the SVG text, for the report page).
@@ -319,6 +379,8 @@ export async function writeFigures(resultsDir: string): Promise<Figure[]> {
       existsSync(path.join(dir, 'search.csv')) ? searchFigure(path.join(dir, 'search.csv'), e.name) : undefined,
       existsSync(path.join(dir, 'conv-share.csv')) ? convShareFigure(path.join(dir, 'conv-share.csv'), e.name) : undefined,
       e.name === 'freedarts' && existsSync(path.join(dir, 'table.csv')) ? freedartsFigure(path.join(dir, 'table.csv')) : undefined,
+      existsSync(path.join(dir, 'ranking-curve.csv')) ? rankingCurveFigure(path.join(dir, 'ranking-curve.csv'), e.name) : undefined,
+      existsSync(path.join(dir, 'gt-tau-vs-m.csv')) ? gtTauVsMFigure(path.join(dir, 'gt-tau-vs-m.csv'), e.name) : undefined,
     ];
     for (const x of extra) if (x) planned.push(x);
   }

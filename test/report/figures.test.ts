@@ -53,4 +53,21 @@ describe('figures and the report page', () => {
     expect(existsSync(path.join(dir, 'REPORT.html'))).toBe(false);
     expect(markdownToHtml('- `x` and **y**')).toBe('<ul><li><code>x</code> and <strong>y</strong></li></ul>');
   }, 120_000);
+
+  it("draws the weight-sharing study's ranking curve and GT-Tau against m from its CSVs", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nasrepro-figs-ws-'));
+    mkdirSync(path.join(dir, 'weight-sharing'));
+    writeFileSync(
+      path.join(dir, 'weight-sharing', 'ranking-curve.csv'),
+      'mode,seed,step,gt_tau_accuracy,tau_vs_previous_point,gt_tau_bn_nas,eval_seconds\nstandard,0,40,0.25,NaN,0.5,1\nstandard,0,80,0.375,0.6,0.5,1\n',
+    );
+    writeFileSync(path.join(dir, 'weight-sharing', 'gt-tau-vs-m.csv'), 'grouping,m,steps_per_group,gt_tau_mean,gt_tau_std,seeds\nrandom,1,80,0.1,0.05,2\nrandom,4,20,0.2,0.05,2\nsimilarity,4,20,0.3,NaN,1\n');
+    const figs = await writeFigures(dir);
+    expect(figs.map((f) => f.name).sort()).toEqual(['weight-sharing/gt-tau-vs-m', 'weight-sharing/ranking-curve']);
+    for (const f of figs) {
+      expect(existsSync(path.join(dir, `${f.name}.png`))).toBe(true);
+      expect(f.svg).toMatch(/^<svg/);
+    }
+    expect(figs.find((f) => f.name.endsWith('gt-tau-vs-m'))!.svg).toContain('groups m');
+  });
 });
