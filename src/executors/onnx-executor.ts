@@ -21,8 +21,6 @@
 import { createRequire } from 'node:module';
 import type { ImageBatch } from '../datasets/types.ts';
 import type { NetworkGraph } from '../graph/network-graph.ts';
-import type { CellNetwork } from '../models/instantiate.ts';
-import type { FastExecutor } from '../proxies/context.ts';
 import { buildOnnxModel, ONNX_MODEL_VERSION, unsupportedOp, type ParamValues } from './onnx-model.ts';
 
 type Ort = typeof import('onnxruntime-node');
@@ -46,7 +44,17 @@ export interface OnnxExecutorOptions {
 }
 
 /** The weights of a network as plain arrays, read once (variables, if any, are the truth). */
-async function weightsOf(network: CellNetwork): Promise<Map<string, Float32Array>> {
+/**
+ * What this executor needs of a network with weights: its description and each parameter's
+ * values (models/instantiate.ts's CellNetwork is one; executors sit below models, so the type is
+ * stated here, structurally).
+ */
+export interface WeightedGraph {
+  readonly graph: NetworkGraph;
+  values(name: string): Promise<Float32Array>;
+}
+
+async function weightsOf(network: WeightedGraph): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
   for (const p of network.graph.params) out.set(p.name, await network.values(p.name));
   return out;
@@ -54,7 +62,9 @@ async function weightsOf(network: CellNetwork): Promise<Map<string, Float32Array
 
 import { cpuAfterFailure, ortProviders, type ProviderChoice } from '../engine/onnx-providers.ts';
 
-export class OnnxExecutor implements FastExecutor {
+// A FastExecutor (src/proxies/context.ts) by its shape; src/scoring/executor-choice.ts checks that
+// at compile time (executors sit below proxies, so this file does not import the interface).
+export class OnnxExecutor {
   identity: string;
   private readonly threads: number;
   /** The execution providers (src/engine/onnx-providers.ts: CUDA where its libraries are installed, else CPU). */
@@ -118,17 +128,17 @@ export class OnnxExecutor implements FastExecutor {
     }
   }
 
-  private async run(network: CellNetwork, batch: ImageBatch, reluKernel: boolean): Promise<{ logits: Float32Array; K?: Float32Array }> {
+  private async run(network: WeightedGraph, batch: ImageBatch, reluKernel: boolean): Promise<{ logits: Float32Array; K?: Float32Array }> {
     const weights = await weightsOf(network);
     return this.forwardGraph(network.graph, (name) => weights.get(name)!, batch, { reluKernel });
   }
 
   /** Logits of one train-mode forward pass (agreement tests, benches). */
-  async logits(network: CellNetwork, batch: ImageBatch): Promise<Float32Array> {
+  async logits(network: WeightedGraph, batch: ImageBatch): Promise<Float32Array> {
     return (await this.run(network, batch, false)).logits;
   }
 
-  async reluKernel(network: CellNetwork, batch: ImageBatch): Promise<Float64Array> {
+  async reluKernel(network: WeightedGraph, batch: ImageBatch): Promise<Float64Array> {
     return Float64Array.from((await this.run(network, batch, true)).K!);
   }
 }

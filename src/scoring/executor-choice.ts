@@ -33,6 +33,10 @@ export function executorChoiceOf(choice?: ExecutorChoice): ExecutorChoice {
 
 const noted = new Set<string>();
 
+/** Compile-time check that the ONNX executor has the FastExecutor shape the proxy context takes. */
+const _onnxIsFast: (e: OnnxExecutor) => FastExecutor = (e) => e;
+void _onnxIsFast;
+
 /** The fast executor for a choice (undefined: tfjs only). `log` gets the one-line fallback note. */
 export function resolveFastExecutor(
   choice: ExecutorChoice,
