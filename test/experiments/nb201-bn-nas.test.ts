@@ -1,37 +1,22 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBnNasExperiment, timeRatio } from '../../experiments/nb201-bn-nas.ts';
 import { runFairBnExperiment } from '../../experiments/nb201-fair-bn.ts';
-import { importNB201 } from '../../src/benchmarks/import-nb201.ts';
-import { BenchmarkStore } from '../../src/benchmarks/store.ts';
 import { isConvOp } from '../../src/models/nb201-cell.ts';
-import { nb201ExperimentContext, type ExperimentContext } from '../../src/pipeline/context.ts';
-import { PublishedTable } from '../../src/report/published.ts';
+import { type ExperimentContext } from '../../src/pipeline/context.ts';
 import { parseNB201 } from '../../src/spaces/nb201.ts';
-import { DATA_DIR, dataFile } from '../helpers/data.ts';
+import { toyNB201Context, type ToyContext } from '../helpers/experiment-context.ts';
 
 // Both supernet experiments end to end at a toy scale (C=2, N=1, a few steps, a few cells) on the
 // real CIFAR-10 images and NB201 accuracies: tables written, numbers in range, checkpoints reused.
-const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-bnnas-'));
 let ctx: ExperimentContext;
-const rows = (file: string) => parse(readFileSync(path.join(tmp, 'results', file)), { columns: true }) as Record<string, string>[];
+let rows: ToyContext['rows'];
+let tmp: string;
 const TOY = { C: 2, N: 1, batchSize: 16, snapshots: 2, steps: 6 };
 
 beforeAll(async () => {
-  const store = path.join(tmp, 'nb201.h5');
-  await importNB201(dataFile('nb201', 'nb201-accuracies.csv'), store);
-  ctx = nb201ExperimentContext({
-    dataDir: DATA_DIR,
-    store: await BenchmarkStore.open(store),
-    published: PublishedTable.load(path.resolve('reference', 'published.csv')),
-    selection: { kind: 'sample', size: 30, seed: 0 },
-    cacheDir: path.join(tmp, 'cache'),
-    outDir: path.join(tmp, 'results'),
-    backend: 'wasm',
-  });
+  ({ ctx, rows, tmp } = await toyNB201Context('nasrepro-bnnas-', 30));
 });
 afterAll(() => ctx?.store.close());
 

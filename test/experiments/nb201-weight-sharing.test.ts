@@ -1,33 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalSteps, runWeightSharingExperiment } from '../../experiments/nb201-weight-sharing.ts';
-import { importNB201 } from '../../src/benchmarks/import-nb201.ts';
-import { BenchmarkStore } from '../../src/benchmarks/store.ts';
-import { nb201ExperimentContext, type ExperimentContext } from '../../src/pipeline/context.ts';
-import { PublishedTable } from '../../src/report/published.ts';
-import { DATA_DIR, dataFile } from '../helpers/data.ts';
+import { type ExperimentContext } from '../../src/pipeline/context.ts';
+import { toyNB201Context, type ToyContext } from '../helpers/experiment-context.ts';
 
 // The weight-sharing study end to end at a toy scale (C=2, 2 seeds, 4 steps, 16 evaluation images)
 // on the real CIFAR-10 images and NB201 accuracies.
-const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-ws-'));
 let ctx: ExperimentContext;
-const rows = (file: string) => parse(readFileSync(path.join(tmp, 'results', file)), { columns: true }) as Record<string, string>[];
+let rows: ToyContext['rows'];
 
 beforeAll(async () => {
-  const store = path.join(tmp, 'nb201.h5');
-  await importNB201(dataFile('nb201', 'nb201-accuracies.csv'), store);
-  ctx = nb201ExperimentContext({
-    dataDir: DATA_DIR,
-    store: await BenchmarkStore.open(store),
-    published: PublishedTable.load(path.resolve('reference', 'published.csv')),
-    selection: { kind: 'sample', size: 1, seed: 0 },
-    cacheDir: path.join(tmp, 'cache'),
-    outDir: path.join(tmp, 'results'),
-    backend: 'wasm',
-  });
+  ({ ctx, rows } = await toyNB201Context('nasrepro-ws-', 1));
 });
 afterAll(() => ctx?.store.close());
 

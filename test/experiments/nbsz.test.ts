@@ -1,37 +1,18 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nbsz from '../../experiments/nbsz.ts';
 import { newerProxiesSpec, ZICO_NB201_DATASETS } from '../../experiments/newer-proxies.ts';
-import { importNB201 } from '../../src/benchmarks/import-nb201.ts';
-import { BenchmarkStore } from '../../src/benchmarks/store.ts';
-import { nb201ExperimentContext, nb201Population, type ExperimentContext } from '../../src/pipeline/context.ts';
+import { nb201Population, type ExperimentContext } from '../../src/pipeline/context.ts';
 import { runCorrelationSpec } from '../../src/pipeline/correlation-runner.ts';
-import { PublishedTable } from '../../src/report/published.ts';
 import { selectNB201Cells } from '../../src/scoring/cell-selection.ts';
-import { DATA_DIR, dataFile } from '../helpers/data.ts';
+import { toyNB201Context, type ToyContext } from '../helpers/experiment-context.ts';
 
 // The NBSZ protocol and the newer proxies' table at toy scale: cheap proxies, a dozen cells.
-const tmp = mkdtempSync(path.join(tmpdir(), 'nasrepro-nbsz-'));
 let ctx: ExperimentContext;
-const rows = (file: string) => parse(readFileSync(path.join(tmp, 'results', file)), { columns: true }) as Record<string, string>[];
+let rows: ToyContext['rows'];
 const END_TO_END_TIMEOUT_MS = 600_000;
 
 beforeAll(async () => {
-  const store = path.join(tmp, 'nb201.h5');
-  await importNB201(dataFile('nb201', 'nb201-accuracies.csv'), store);
-  ctx = nb201ExperimentContext({
-    dataDir: DATA_DIR,
-    store: await BenchmarkStore.open(store),
-    published: PublishedTable.load(path.resolve('reference', 'published.csv')),
-    selection: { kind: 'sample', size: 10, seed: 0 },
-    cacheDir: path.join(tmp, 'cache'),
-    outDir: path.join(tmp, 'results'),
-    backend: 'wasm',
-    workers: 2,
-  });
+  ({ ctx, rows } = await toyNB201Context('nasrepro-nbsz-', 10, { workers: 2 }));
 });
 afterAll(() => ctx?.store.close());
 
