@@ -71,7 +71,8 @@ export interface NB101Options {
 
 export async function reproduceNB101(o: NB101Options): Promise<string> {
   const started = performance.now();
-  // The NB101 experiments score through their own loops, not the correlation runner that --shard partitions.
+  // Sharding the NB101 reproduction is not wired yet (its supernet experiments cannot be sharded, and the runner's
+  // shard mode is only plumbed through reproduce-nb201); the scoring CLI shards NB101 cells.
   if (o.shard !== undefined) throw new DataError('reproduce-nb101 --shard is not supported: shard the scoring with `nasrepro score PROXY --space nb101 --all --shard I/N` (scripts/slurm-nb101-all.sbatch, scripts/shards-local.sh), then `nasrepro merge`');
   assertWritable(path.join(o.out, 'README.md'));
   const opened = await openBenchmarkStore({ benchmark: 'nb101', data: o.data, storeDir: o.storeDir, store: o.store, skipChecksum: o.skipChecksum });
