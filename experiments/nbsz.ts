@@ -212,6 +212,8 @@ async function combinationEntries(scored: ScoredDataset, space: string, full: bo
   const proxyFeatures = rankFeatures(used.map(([, r]) => r.scores));
   const withEncoding = proxyFeatures.map((f, i) => [...f, ...encoding(tasks[i]!)]);
   const finiteTruth = y.filter(Number.isFinite).length;
+  // too few cells with ground truth to split (e.g. a truth the store lacks for these cells): no rows
+  if (finiteTruth < 8) return [];
   const train = full ? Math.min(100, Math.floor(finiteTruth / 4)) : Math.max(2, Math.floor(finiteTruth / 4));
   const test = finiteTruth - train;
   const out: CorrelationEntry[] = [];
