@@ -58,8 +58,7 @@ export function chosenCells(ctx: NB101ExperimentContext, all: Candidate[] = cand
 }
 
 /** The correlation runner's context: the seeded sample in sample order (every prefix uniform). */
-export function nb101CorrelationContext(ctx: NB101ExperimentContext): CorrelationContext {
-  const all = candidates(ctx).cells;
+export function nb101CorrelationContext(ctx: NB101ExperimentContext, all: NB101Candidate[] = candidates(ctx).cells): CorrelationContext {
   const cells = sampleNB101(all, ctx.sample, ctx.sampleSeed);
   return {
     space: 'nb101',
@@ -110,8 +109,9 @@ export function naswotNB101Spec(stemChannels: number): CorrelationSpec {
 }
 
 export async function run(ctx: NB101ExperimentContext): Promise<{ markdown: string; files: string[] }> {
-  const r = await runCorrelationSpec(naswotNB101Spec(ctx.stemChannels), nb101CorrelationContext(ctx));
+  // the candidates once: the join counts below and the runner's population
   const all = candidates(ctx);
+  const r = await runCorrelationSpec(naswotNB101Spec(ctx.stemChannels), nb101CorrelationContext(ctx, all.cells));
   const join =
     `- Cells with ground truth and a matrix: ${all.cells.length} (${all.joined} hash-only rows joined to the enumerated space; ` +
     `${all.withoutMatrix} hash-only rows without a matrix${ctx.space ? ' not found in the space' : ': run `nasrepro nb101 enumerate` to join them'}).`;

@@ -255,7 +255,7 @@ export function runNB201(ctx: CorrelationContext, opts: { cells?: number; trials
 /** NBSZ on NB101: each trial a uniform sample, drawn with the trial's seed, of the cells with ground truth and a matrix. */
 export function runNB101(base: NB101ExperimentContext, opts: { cells?: number; trials?: number; graspCells?: number } = {}): Promise<{ markdown: string; files: string[] }> {
   const all = nb101Candidates(base.store, base.space).cells;
-  const ctx = nb101CorrelationContext(base);
+  const ctx = nb101CorrelationContext(base, all);
   return run(ctx, {
     space: 'nb101',
     ...opts,

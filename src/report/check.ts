@@ -41,8 +41,8 @@ export const DEFAULT_TOLERANCE = 0.02;
 
 export type Tolerance = number | 'ci';
 
-/** One row of a correlation table as the check reads it. */
-export interface CheckRow {
+/** What identifies a row on both sides of a check (rows are matched by it, never by position). */
+export interface CheckIdentity {
   paper: string;
   benchmark: string;
   dataset: string;
@@ -51,6 +51,10 @@ export interface CheckRow {
   metric: string;
   /** The cell population ('' on the published side: papers name no population). */
   cells: string;
+}
+
+/** One row of a correlation table as the check reads it. */
+export interface CheckRow extends CheckIdentity {
   n: number | null;
   value: number;
   ciLow: number | null;
@@ -64,14 +68,7 @@ export interface CheckRow {
 
 export type Verdict = 'ok' | 'drift' | 'no value' | 'n differs' | 'missing in ours' | 'missing in expected' | 'not published';
 
-export interface CheckLine {
-  paper: string;
-  benchmark: string;
-  dataset: string;
-  groundTruth: string;
-  method: string;
-  metric: string;
-  cells: string;
+export interface CheckLine extends CheckIdentity {
   expected: number | null;
   ours: number | null;
   diff: number | null;
@@ -177,7 +174,7 @@ export function readCheckSide(target: string): CheckRow[] {
   return correlationFiles(target).flatMap(readCorrelationCsv);
 }
 
-function identityKey(r: Pick<CheckRow, 'paper' | 'benchmark' | 'dataset' | 'groundTruth' | 'method' | 'metric' | 'cells'>): string {
+function identityKey(r: CheckIdentity): string {
   return JSON.stringify([r.paper, r.benchmark, r.dataset, r.groundTruth, r.method, r.metric, r.cells]);
 }
 
@@ -229,7 +226,7 @@ function judge(expected: CheckRow, ours: CheckRow, tolerance: Tolerance, compare
   return { ...base, expected: e, ours: o, diff, tolerance: tol, toleranceFrom: from, verdict, detail };
 }
 
-function lineBase(r: CheckRow, cells: string): Omit<CheckLine, 'expected' | 'ours' | 'diff' | 'tolerance' | 'toleranceFrom' | 'verdict' | 'detail'> {
+function lineBase(r: CheckRow, cells: string): CheckIdentity {
   return { paper: r.paper, benchmark: r.benchmark, dataset: r.dataset, groundTruth: r.groundTruth, method: r.method, metric: r.metric, cells };
 }
 
