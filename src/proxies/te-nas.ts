@@ -31,6 +31,13 @@
  *   crops, all 3 channels, of the scoring batch's images (image k mod n, positions from a fixed
  *   seeded stream), 3 forward passes of 1000 in train mode;
  * - NB101: the benchmark's network, same measures (the regions on 4x4 crops pass its 3 stages).
+ * What that costs, measured (2026-12-03): on the wider networks the region count saturates at the
+ * number of distinct inputs (3,000 crops drawn from the 32 batch images: 2,946 distinct), i.e. every
+ * input falls in its own region. NB101 at stem 16: all 12 cells scored gave exactly 2,946, so the
+ * part is constant there and te_nas's rank combination reduces to the NTK rank. NB201 at C = 3:
+ * 2,842-2,915 on cells 0, 11, 284 and 6111, near the ceiling but still ordered. The reference's
+ * thin network (C = 1, 1-channel 3x3 inputs) exists to stay below that ceiling; building it needs
+ * a second network per cell in the proxy context, which the contract does not offer yet.
  */
 import { streamFor } from '../models/rng.ts';
 import { averageRanks } from '../stats/ranks.ts';
