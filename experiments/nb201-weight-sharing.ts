@@ -18,7 +18,8 @@
  *    from the same supernet's gammas.
  * 3. Metrics with their spread over seeds (src/search/weight-sharing.ts): S-Tau, GT-Tau, top-1
  *    rank, for the accuracy ranking and for BN-NAS's indicator (is it more stable across seeds?
- *    neither paper measured it).
+ *    neither paper measured it); and, as the baseline training must beat, GT-Tau of each child's
+ *    number of convolution edges, which ranks like BN-NAS's indicator at initialisation.
  * 4. GT-Tau over the last mini-batches: the children are also evaluated at `lastPoints` points
  *    `lastStride` steps apart at the end of each run (the paper: over the last 10 epochs), and at
  *    `curvePoints` evenly spaced points along it (the ranking-variance curve: GT-Tau and τ to the
@@ -169,7 +170,7 @@ export function evalSteps(steps: number, curvePoints: number, lastPoints: number
  * differs. Score vectors are indexed by child number (0..cells.length-1).
  */
 export interface ChildSet {
-  /** The row identity of its summary rows ('space' column) and the prefix of its checkpoint labels. */
+  /** The row identity of its summary rows (their 'space' column). */
   space: string;
   /** Child c's path: six ops in NB201_EDGES order. */
   cells: readonly (readonly NB201Op[])[];
@@ -224,7 +225,7 @@ export function fullSpaceChildSet(cells: number, seed: number): ChildSet {
       if (group.length !== indices.length) throw new RangeError(`the full-space study trains one supernet over the whole space, not over a group of ${group.length} of its ${indices.length} children`);
       return NB201_SUPERNET;
     },
-    trainingIdentity: () => ({ space: `${NB201_SUPERNET.space.name}: paths uniform over all ${NB201_NUM_CELLS} cells` }),
+    trainingIdentity: () => ({ space: `${NB201_SUPERNET.space.name}: paths uniform over all ${NB201_NUM_CELLS} cells` }), // in every full-space checkpoint's name: rewording it retrains them
     evalIdentity: { sample: { cells: indices.length, seed } },
   });
 }
@@ -368,8 +369,18 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
     add(set, spaceNote, 'gt_tau', mode, 'bn-nas indicator', gtTau(bn, setTruth), undefined, 'BN-NAS indicator of the same supernets');
     add(set, spaceNote, 'top1_rank', mode, 'bn-nas indicator', top1RankSummary(bn, setTruth), undefined, '');
   };
+  /**
+   * What training must beat: GT-Tau of the number of convolution edges, which ranks like BN-NAS's
+   * indicator at initialisation (every gamma 1: 3N x the conv edges). It matters most in the full
+   * space, where conv-less and 'none'-heavy cells are easy to rank low.
+   */
+  const addConvCountRow = (set: ChildSet, spaceNote: string, setTruth: Float64Array) => {
+    const convs = set.cells.map((cell) => cell.filter((op) => op === 'nor_conv_3x3' || op === 'nor_conv_1x1').length);
+    add(set, spaceNote, 'gt_tau', 'untrained', 'conv count (bn-nas at initialisation)', gtTau([convs], setTruth), undefined, 'the baseline: counted from the cells, no supernet');
+  };
   const lastRows: string[][] = [];
   const curveRows: string[][] = [];
+  addConvCountRow(subspace, SPACE_NOTE, truth);
   for (const [mode, list] of runs) {
     addRankingRows(subspace, SPACE_NOTE, mode, list, truth);
     // GT-Tau over the last points of each run.
@@ -386,7 +397,10 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
     summaryRows.push([SUBSPACE_ROWS, 'gt_tau_last_points_range', mode, 'supernet accuracy', csvNumber(f.length ? Math.min(...f) : NaN, 4), csvNumber(f.length ? Math.max(...f) : NaN, 4), String(f.length), '0.1 to 0.7', '',
       `${SPACE_NOTE}; ${scale}; min and max (in the mean and std columns) of GT-Tau over the last ${o.lastPoints} evaluation points ${o.lastStride} steps apart, every seed; the paper: over its last 10 epochs`]);
   }
-  if (full) for (const [mode, list] of fullRuns) addRankingRows(full, fullNote, mode, list, fullTruth);
+  if (full) {
+    addConvCountRow(full, fullNote, fullTruth);
+    for (const [mode, list] of fullRuns) addRankingRows(full, fullNote, mode, list, fullTruth);
+  }
 
   // 5: partial sharing, standard mode (or the first mode run).
   const partialMode: TrainMode = o.modes.includes('standard') ? 'standard' : o.modes[0]!;
@@ -480,7 +494,7 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
     `- **${SPACE_NOTE}.** Ground truth: ${truthCol.label} of the 64 children. Backend ${backend}. ${wall.toFixed(0)} s in all.`,
     `- Settings: ${o.seeds} seeds x modes ${o.modes.join(', ')}; ${scale}; evaluations at steps ${points.join(', ')}. Partial sharing: ${partialMode} mode, ${partialSeeds} seed(s), steps/m steps per group.`,
     full
-      ? `- Full space (rows \`${full.space}\`): ${o.fullSpaceSeeds} seeds x modes ${o.modes.join(', ')}, the same supernet, steps and evaluation, paths uniform over all ${NB201_NUM_CELLS} cells; ranked on ${full.cells.length} cells sampled uniformly (seed ${o.fullSpaceSampleSeed}), evaluated at step ${o.steps} only; no partial sharing (it needs a split of the trained space).`
+      ? `- Full space (rows \`${full.space}\`): ${o.fullSpaceSeeds} seeds x modes ${o.modes.join(', ')}, the same supernet, steps and evaluation, paths uniform over all ${NB201_NUM_CELLS.toLocaleString('en-US')} cells; ranked on ${full.cells.length} cells sampled uniformly (seed ${o.fullSpaceSampleSeed}), evaluated at step ${o.steps} only; no partial sharing (it needs a split of the trained space).`
       : '- Full space: not run (0 seeds or 0 cells).',
     `- Default-size estimate: ${estimateText}.`,
     '',
@@ -532,7 +546,7 @@ export function estimateSeconds(w: WeightSharingOptions, c: StudyCosts): { subsp
 
 /** Every full-space row's note: how its space differs from the paper's, and what it leaves out. */
 export function fullSpaceNote(cells: number, seed: number): string {
-  return `space differs: the whole NB201 space (supernet paths uniform over all ${NB201_NUM_CELLS} cells, 'none' included), ranked on ${cells} cells sampled uniformly (seed ${seed}), not the paper's DARTS-like 64-child space; end-of-training evaluation only, no partial sharing`;
+  return `space differs: the whole NB201 space (supernet paths uniform over all ${NB201_NUM_CELLS.toLocaleString('en-US')} cells, 'none' included), ranked on ${cells} cells sampled uniformly (seed ${seed}), not the paper's DARTS-like 64-child space; end-of-training evaluation only, no partial sharing`;
 }
 
 /** A count option where 0 is allowed (it turns a part of the study off). */

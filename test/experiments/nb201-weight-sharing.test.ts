@@ -67,7 +67,7 @@ describe('weight-sharing study (toy scale)', () => {
     const space = fullSpaceRows(8, 0);
     const full = summary.filter((r) => r.space === space);
     expect(full.map((r) => `${r.metric}|${r.ranking}`)).toEqual([
-      's_tau|supernet accuracy', 'gt_tau|supernet accuracy', 'top1_rank|supernet accuracy', 's_tau|bn-nas indicator', 'gt_tau|bn-nas indicator', 'top1_rank|bn-nas indicator',
+      'gt_tau|conv count (bn-nas at initialisation)', 's_tau|supernet accuracy', 'gt_tau|supernet accuracy', 'top1_rank|supernet accuracy', 's_tau|bn-nas indicator', 'gt_tau|bn-nas indicator', 'top1_rank|bn-nas indicator',
     ]);
     // no two rows share an identity, so a subspace row and a full-space row never stand for each other
     const ids = summary.map((r) => `${r.space}|${r.metric}|${r.mode}|${r.ranking}`);
