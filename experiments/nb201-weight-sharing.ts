@@ -52,22 +52,26 @@
  * Sizes. Unit costs at C=8, N=1, batch 64, wasm backend:
  * - an earlier measurement (quiet machine): ~1.4 s per training step and ~0.5 s per child
  *   evaluation on 64 images;
- * - measured on 2026-12-03 for the full space (8 steps after a warm-up step, 2 cores under a load
- *   of 3-5 from other work): medians 0.68-0.71 s/step standard and 0.39 s bn-only in the subspace,
- *   0.41-0.55 s standard and 0.23 s bn-only in the full space, 0.168 s per child evaluation on 64
- *   images in both. So bn-only steps cost ~0.55 of standard ones (the convolutions get no
- *   gradient), full-space steps ~0.7 of the subspace's (fewer convolutions per path: 2.4 of 6
- *   edges on average against 4.5), and an evaluation the same in both.
+ * - measured on 2026-12-03 for the full space, 2 cores under a load of 3-5 from other work, in
+ *   two ways: (a) 8 steps after a warm-up step per space and mode (twice for standard), and (b)
+ *   this file's own run at --seeds 2 --steps 20 --full-space-seeds 2 (the medians it prints).
+ *   Medians in s/step, subspace standard 0.71, 0.68 (a), 0.63 (b); subspace bn-only 0.39 (a),
+ *   0.52 (b); full-space standard 0.41, 0.55 (a), 0.58 (b); full-space bn-only 0.23 (a), 0.34 (b);
+ *   child evaluation on 64 images 0.168 s in both spaces (a), 0.178 subspace and 0.141 full
+ *   space (b). So bn-only steps cost 0.54-0.83 of standard ones (~0.65: the convolutions get no
+ *   gradient), full-space steps 0.58-0.93 of the subspace's (~0.75: 2.4 convolution edges of 6
+ *   per path on average against 4.5), an evaluation about the same in both (taken as equal).
  * The model takes the earlier (larger) absolute figures and today's ratios: subspace 1.4 s/step
- * standard, 0.77 bn-only; full space 0.98 standard, 0.54 bn-only; 0.5 s per child evaluation.
+ * standard, 0.91 bn-only; full space 1.05 standard, 0.68 bn-only; 0.5 s per child evaluation.
  * The default: 3 seeds x 2 modes x 80 steps on the subspace, each evaluated at steps 0, 40, 75, 80
  * (4 points x 64 children); partial sharing m = 1, 4 (random and similarity grouping; m = 1 is
  * the full-sharing run) on 1 seed; the full space 3 seeds x 2 modes x 80 steps, 64 children at
  * the end:
- *   subspace     3 x (80 x 1.4 + 4 x 32 + 80 x 0.77 + 4 x 32) = 3 x 430 ≈ 1,290 s
+ *   subspace     3 x (80 x 1.4 + 4 x 32 + 80 x 0.91 + 4 x 32) = 3 x 441 ≈ 1,320 s
  *   partial      2 x (80 x 1.4 + 32)                              ≈   290 s
- *   full space   3 x (80 x 0.98 + 32 + 80 x 0.54 + 32)          = 3 x 186 ≈ 560 s
- *   total ≈ 2,140 s ≈ 36 min (≈ 15 min at today's measured absolute costs).
+ *   full space   3 x (80 x 1.05 + 32 + 80 x 0.68 + 32)          = 3 x 202 ≈ 610 s
+ *   total ≈ 2,220 s ≈ 37 min; run (b) estimated the default at its own measured costs as 16 min
+ *   (subspace 9, partial sharing 2, full space 5).
  * To make room for the full space the default dropped partial sharing's m = 16 (2 x 144 s more);
  * --partial-m 1,4,16 puts it back. Every run prints the same estimate at its own measured costs.
  * That is far below the paper's training, so the supernet accuracies are close to chance and every
