@@ -312,7 +312,7 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
   const o: WeightSharingOptions = { ...WEIGHT_SHARING_DEFAULTS, ...opts };
   const dir = 'weight-sharing';
   const outDir = path.join(ctx.outDir, dir);
-  const title = '## Weight-sharing variance (Zhang et al. 2020) on a 64-child NB201 subspace and the full NB201 space';
+  const title = `## Weight-sharing variance (Zhang et al. 2020) on a 64-child NB201 subspace${o.fullSpaceSeeds > 0 && o.fullSpaceCells > 0 ? ' and the full NB201 space' : ''}`;
   const why = unavailable(ctx);
   if (why !== undefined) {
     writeFileAtomic(path.join(outDir, 'README.md'), `${title}\n\n${why}\n`);
