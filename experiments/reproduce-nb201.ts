@@ -16,8 +16,9 @@
  * FreeDARTS over 10 seeds (~1.5 min), BN-NAS and fair-BN on a scaled-down supernet (~6 min);
  * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
  * experiments/nb201-bn-nas.ts for its --full).
- * Also the weight-sharing study (experiments/nb201-weight-sharing.ts; its default is not yet sized: ~6-7 h, see its header;
- * FULL=1 paper-sized) and the dynamical-isometry reconstruction (experiments/nb201-isometry.ts).
+ * Also the weight-sharing study (experiments/nb201-weight-sharing.ts: the 64-child subspace and the full space, ~37 min by its
+ * header's cost model; --ws-full-space-seeds / --ws-full-space-cells size its full-space part, 0 turns it off; FULL=1
+ * paper-sized) and the dynamical-isometry reconstruction (experiments/nb201-isometry.ts).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +39,7 @@ import { runBnNasExperiment } from './nb201-bn-nas.ts';
 import { runFairBnExperiment } from './nb201-fair-bn.ts';
 import * as nbsz from './nbsz.ts';
 import * as newerProxies from './newer-proxies.ts';
-import { runWeightSharingExperiment, WEIGHT_SHARING_DEFAULTS, WEIGHT_SHARING_FULL } from './nb201-weight-sharing.ts';
+import { countOption, runWeightSharingExperiment, WEIGHT_SHARING_DEFAULTS, WEIGHT_SHARING_FULL, type WeightSharingOptions } from './nb201-weight-sharing.ts';
 import { runIsometryExperiment } from './nb201-isometry.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +47,7 @@ export const DEFAULT_SAMPLE = 1000;
 
 /** Every NB201 experiment by name, in the order of the summary page. */
 function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Promise<ExperimentOutput>> {
+  const weightSharing = weightSharingOptions(o); // parsed here: a bad size fails before anything runs
   return {
     naswot: (ctx) => naswot.run(ctx),
     'zero-cost': (ctx) => zeroCost.run(ctx, { zeroCostCells: Number(o.zeroCostCells), graspCells: Number(o.graspCells) }),
@@ -56,7 +58,7 @@ function experiments(o: Options): Record<string, (ctx: ExperimentContext) => Pro
     nbsz: async (ctx) => ({ name: 'nbsz', ...(await nbsz.runNB201(ctx, { cells: positive(o.nbszCells, '--nbsz-cells'), trials: positive(o.nbszTrials, '--nbsz-trials'), graspCells: positive(o.nbszGraspCells, '--nbsz-grasp-cells') })) }),
     'newer-proxies': async (ctx) => ({ name: 'newer-proxies', ...(await newerProxies.runNB201(ctx, { cells: positive(o.newerCells, '--newer-cells'), heavyCells: positive(o.newerHeavyCells, '--newer-heavy-cells') })) }),
     // the weight-sharing study has its own sizes (FULL=1: paper-sized); isometry reuses BN-NAS's and fair-BN's checkpoints
-    'weight-sharing': (ctx) => runWeightSharingExperiment(ctx, o.full ? WEIGHT_SHARING_FULL : WEIGHT_SHARING_DEFAULTS),
+    'weight-sharing': (ctx) => runWeightSharingExperiment(ctx, weightSharing),
     isometry: (ctx) => runIsometryExperiment(ctx, supernetOptions(o)),
   };
 }
@@ -73,6 +75,16 @@ function chosenExperiments(o: Options): Array<(ctx: ExperimentContext) => Promis
   const unshardable = names.filter((n) => !SHARDABLE.includes(n));
   if (o.shard && unshardable.length > 0) throw new DataError(`--shard: ${unshardable.join(', ')} train a supernet or search, they do not score cells; shard only ${SHARDABLE.join(', ')}`);
   return Object.keys(all).filter((n) => names.includes(n)).map((n) => all[n]!);
+}
+
+/** The weight-sharing study's sizes: its own defaults (FULL=1: paper-sized), the full-space part resized or turned off (0) from the command line. */
+function weightSharingOptions(o: Options): WeightSharingOptions {
+  const base = o.full ? WEIGHT_SHARING_FULL : WEIGHT_SHARING_DEFAULTS;
+  return {
+    ...base,
+    fullSpaceSeeds: countOption(o.wsFullSpaceSeeds, '--ws-full-space-seeds') ?? base.fullSpaceSeeds,
+    fullSpaceCells: countOption(o.wsFullSpaceCells, '--ws-full-space-cells') ?? base.fullSpaceCells,
+  };
 }
 
 /** Scaled-down supernet settings from the command line (the experiments' defaults otherwise). */
@@ -113,6 +125,8 @@ export interface Options {
   nbszGraspCells?: string;
   newerCells?: string;
   newerHeavyCells?: string;
+  wsFullSpaceSeeds?: string;
+  wsFullSpaceCells?: string;
   shard?: string;
 }
 
@@ -193,6 +207,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--nbsz-grasp-cells <n>', `NBSZ protocol: grasp on the first n cells of each trial (default ${nbsz.DEFAULT_NBSZ_GRASP_CELLS}; FULL: all)`)
     .option('--newer-heavy-cells <n>', `the 2022-2024 proxies: swap, reg_swap, te_nas, az_nas on the first n (default ${newerProxies.DEFAULT_HEAVY_NEWER_CELLS}; FULL: all)`)
     .option('--newer-cells <n>', `the 2022-2024 proxies: the first n cells of the sample (default ${newerProxies.DEFAULT_NEWER_CELLS}; FULL: all)`)
+    .option('--ws-full-space-seeds <n>', `weight sharing: full-space supernets per mode, 0 turns the full-space part off (default ${WEIGHT_SHARING_DEFAULTS.fullSpaceSeeds}; FULL: ${WEIGHT_SHARING_FULL.fullSpaceSeeds})`)
+    .option('--ws-full-space-cells <n>', `weight sharing: full-space cells ranked, a uniform sample (seed ${WEIGHT_SHARING_DEFAULTS.fullSpaceSampleSeed}); 0 turns it off (default ${WEIGHT_SHARING_DEFAULTS.fullSpaceCells}; FULL: ${WEIGHT_SHARING_FULL.fullSpaceCells})`)
     .option('--freedarts-seeds <n>', 'FreeDARTS/ZEROS: searches per variant', String(freedarts.DEFAULT_SEEDS))
     .option('--grasp-cells <n>', 'grasp: the first n of those (its Hessian-vector product costs ~3 gradient passes)', String(zeroCost.DEFAULT_GRASP_CELLS));
   await runReproduction(program, reproduceNB201);

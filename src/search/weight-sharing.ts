@@ -1,7 +1,8 @@
 /**
  * The statistics of the weight-sharing study (Zhang et al., "Deeper Insights into Weight Sharing
  * in Neural Architecture Search", arXiv 2001.01431), on rankings of the 64-child subspace
- * (src/supernet/subspace.ts). Pure functions of score vectors: the experiment
+ * (src/supernet/subspace.ts) or of the full-space sample (S-Tau, GT-Tau and top-1 rank take score
+ * vectors of any length; the groupings are the subspace's). Pure functions of score vectors: the experiment
  * (experiments/nb201-weight-sharing.ts) trains the supernets and hands the scores over.
  *
  * - S-Tau: the mean Kendall τ-b over every pair of runs (seeds) of their child rankings, with the
