@@ -34,7 +34,7 @@ describe('BN-NAS and fair-BN experiments (toy scale)', () => {
     }
     expect(corr.find((x) => x.method === 'bn-nas (bn-only supernet)')!.notes).toMatch(/C=2, N=1/);
     // the baseline column is 3N x the number of conv edges
-    const scores = rows('bn-nas/scores.csv');
+    const scores = rows('bn-nas/scores-cifar10.csv');
     for (const s of scores) expect(Number(s.conv_count)).toBe(3 * parseNB201(s.arch!).ops.filter(isConvOp).length);
     const timing = rows('bn-nas/timing.csv');
     expect(timing.map((t) => t.mode)).toEqual(['bn-only', 'standard']);
