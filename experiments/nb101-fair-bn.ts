@@ -28,6 +28,7 @@ import {
   fairBnComposite,
   fairBnInputs,
   fairBnPartsOf,
+  type FairBnPart,
   type FairBnPartScores,
 } from '../src/proxies/fair-bn.ts';
 import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
@@ -53,7 +54,7 @@ import {
   writeNB101Scores,
 } from './nb101-bn-nas.ts';
 import { chosenCells, type NB101ExperimentContext } from './nb101-naswot.ts';
-import { fairBnIndicators } from './nb201-fair-bn.ts';
+import { FAIR_BN_ROWS } from '../src/proxies/fair-bn.ts';
 
 const METRICS: CorrelationMetric[] = ['kendall_tau', 'spearman'];
 const TOP_K_FRACTIONS = [0.1, 0.05];
@@ -109,7 +110,7 @@ export async function run(ctx: NB101ExperimentContext, opts: NB101FairBnOptions 
   const common = [scale, `sample of ${cells.length} cells`, 'validation (not test) accuracy of a single run', 'the paper\'s NB101 table could not be read (no published value)'];
   const perCell = `${(scoringSeconds / cells.length).toFixed(2)} s per cell for the three parts`;
   const indicators: Array<{ method: string; x: Float64Array; notes: string[]; seconds: number }> = [
-    ...fairBnIndicators(parts, composite, perCell, fairTrainSeconds + scoringSeconds),
+    ...FAIR_BN_ROWS.map((r) => ({ method: r.method, x: r.column === 'composite' ? composite : Float64Array.from(parts, (p) => p[r.column as FairBnPart]), notes: [...r.notes, ...(r.column === 'composite' ? [perCell] : [])], seconds: fairTrainSeconds + scoringSeconds })),
     { method: 'bn-nas on the fair supernet', x: fairBnNas, notes: ['mean |gamma| of every op\'s BN, max-pool included (fair space)'], seconds: fairTrainSeconds },
     { method: 'bn-nas (original space, bn-only supernet)', x: originalScores, notes: ['max-pool scores 0 (no BN); the BN-NAS experiment\'s supernet'], seconds: original.summary.trainSeconds },
     { method: 'conv count (bn-nas at initialisation)', x: convCount, notes: ['every gamma 1: modules x the number of conv vertices'], seconds: 0 },

@@ -169,8 +169,8 @@ export async function runBnNasExperiment(ctx: ExperimentContext, opts: BnNasOpti
 
 
 // ---------------------------------------------------------------------------------------------
-// The hand-written path of the supernet experiments not yet on the runner (nb201-fair-bn.ts,
-// nb201-isometry.ts); removed as they move onto src/pipeline/supernet-runner.ts.
+// The hand-written path of the supernet experiment not yet on the runner (nb201-isometry.ts);
+// removed when it moves onto src/pipeline/supernet-runner.ts.
 
 /** A parameter's labels (what gamma indicators need besides the values). */
 export type ParamLabel = { name: string; kind: ParamKind; edge?: EdgeRef };

@@ -49,7 +49,7 @@ import { trainOrResume } from '../src/supernet/train-run.ts';
 import { stepsPerEpoch } from '../src/supernet/train-sampling.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { BN_NAS_DEFAULTS, BN_NAS_FULL, bnNasScores, correlationEntry, positiveInt, runAndSummarise, standaloneContext, supernetRunInputs, unavailable, unavailableOutput, writeScores, type StandaloneOptions } from './nb201-bn-nas.ts';
-import { fairBnCells } from './nb201-fair-bn.ts';
+import { sampledCells as fairBnCells } from '../src/pipeline/supernet-inputs.ts';
 
 const METRICS: CorrelationMetric[] = ['kendall_tau', 'spearman'];
 const TOP_K_FRACTIONS = [0.1, 0.05];

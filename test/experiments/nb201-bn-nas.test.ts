@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBnNasExperiment, timeRatio } from '../../experiments/nb201-bn-nas.ts';
-import { runFairBnExperiment } from '../../experiments/nb201-fair-bn.ts';
+import { BN_NAS_DEFAULTS, BN_NAS_FULL, bnNasSpec, runBnNasExperiment, timeRatio } from '../../experiments/nb201-bn-nas.ts';
+import { FAIR_BN_EXPERIMENT_DEFAULTS, FAIR_BN_FULL, fairBnSpec, runFairBnExperiment } from '../../experiments/nb201-fair-bn.ts';
 import { isConvOp } from '../../src/models/nb201-cell.ts';
 import { type ExperimentContext } from '../../src/pipeline/context.ts';
 import { parseNB201 } from '../../src/spaces/nb201.ts';
@@ -64,9 +64,18 @@ describe('BN-NAS and fair-BN experiments (toy scale)', () => {
       expect(Number(r.n) + Number(r.dropped)).toBe(8);
       if (method.includes('reconstruction')) expect(r.notes).toMatch(/reconstruction/);
     }
-    const scores = rows('fair-bn/scores.csv');
+    const scores = rows('fair-bn/scores-cifar10.csv');
     for (const s of scores) expect(Number(s.composite)).toBeGreaterThanOrEqual(1);
     expect(existsSync(path.join(tmp, 'results', 'fair-bn', 'conv-share.csv'))).toBe(true);
+  });
+
+  it('declares one original-space BN-only training in both specs (so they share its checkpoint), under the default and the full scale', () => {
+    for (const full of [false, true]) {
+      const bn = bnNasSpec(ctx, full ? BN_NAS_FULL : BN_NAS_DEFAULTS).trainings.find((t) => t.label === 'bn-only');
+      const fair = fairBnSpec(ctx, full ? FAIR_BN_FULL : FAIR_BN_EXPERIMENT_DEFAULTS).trainings.find((t) => t.label === 'bn-only');
+      expect(bn).toBeDefined();
+      expect(fair).toEqual(bn);
+    }
   });
 
   it('brackets the time ratio on the ladder', () => {
