@@ -126,6 +126,11 @@ export async function standaloneContext(o: StandaloneOptions, defaultCells: numb
 /** A positive integer option, or undefined when absent (context.ts's `positive`, under the name the entry points use). */
 export const positiveInt: (v: string | undefined, flag: string) => number | undefined = positive;
 
+/** Options left undefined keep their defaults (a spread would overwrite them with undefined). */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /** Positive numbers from a comma-separated option ('1,2,4'), or undefined when absent. */
 export function positiveList(v: string | undefined, flag: string): number[] | undefined {
   if (v === undefined) return undefined;
