@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BN_NAS_DEFAULTS, BN_NAS_FULL, bnNasSpec, runBnNasExperiment, timeRatio } from '../../experiments/nb201-bn-nas.ts';
 import { FAIR_BN_EXPERIMENT_DEFAULTS, FAIR_BN_FULL, fairBnSpec, runFairBnExperiment } from '../../experiments/nb201-fair-bn.ts';
+import { ISOMETRY_DEFAULTS, ISOMETRY_FULL, isometrySpec } from '../../experiments/nb201-isometry.ts';
 import { isConvOp } from '../../src/models/nb201-cell.ts';
 import { type ExperimentContext } from '../../src/pipeline/context.ts';
 import { parseNB201 } from '../../src/spaces/nb201.ts';
@@ -69,12 +70,16 @@ describe('BN-NAS and fair-BN experiments (toy scale)', () => {
     expect(existsSync(path.join(tmp, 'results', 'fair-bn', 'conv-share.csv'))).toBe(true);
   });
 
-  it('declares one original-space BN-only training in both specs (so they share its checkpoint), under the default and the full scale', () => {
+  it('declares one original-space BN-only training in both specs (so they share its checkpoint), and isometry both supernets as they do, under the default and the full scale', () => {
     for (const full of [false, true]) {
       const bn = bnNasSpec(ctx, full ? BN_NAS_FULL : BN_NAS_DEFAULTS).trainings.find((t) => t.label === 'bn-only');
       const fair = fairBnSpec(ctx, full ? FAIR_BN_FULL : FAIR_BN_EXPERIMENT_DEFAULTS).trainings.find((t) => t.label === 'bn-only');
       expect(bn).toBeDefined();
       expect(fair).toEqual(bn);
+      // the isometry reconstruction reads both experiments' supernets
+      const iso = isometrySpec(ctx, full ? ISOMETRY_FULL : ISOMETRY_DEFAULTS).trainings;
+      expect(iso.find((t) => t.label === 'bn-only')).toEqual(bn);
+      expect(iso.find((t) => t.label === 'fair-bn-only')).toEqual(fairBnSpec(ctx, full ? FAIR_BN_FULL : FAIR_BN_EXPERIMENT_DEFAULTS).trainings.find((t) => t.label === 'fair-bn-only'));
     }
   });
 
