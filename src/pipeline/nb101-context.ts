@@ -116,11 +116,12 @@ export function chosenPopulation(ctx: NB101ExperimentContext, chosen: readonly C
 
 export const NB101_SUPERNET_NOTE = 'NB101 supernet: our construction, channel-sliced weight sharing (src/supernet/nb101-supernet.ts)';
 
+/** The default scale (our choice for a CPU; every row says so): 1 module per stack, 300 BN-only steps at batch 64 (~5 epochs of the 4,000 images), a 1x/2x ladder. */
 export const NB101_BN_DEFAULTS = Object.freeze({ steps: 300, cellsPerStack: 1, batchSize: 64, ladder: [1, 2], snapshots: 6, trainSeed: 0 });
 /** FULL=1: NB101's 3 modules per stack, 10 epochs of the 4,000 images, a 1x/2x/4x ladder. */
 export const NB101_BN_FULL = Object.freeze({ steps: 625, cellsPerStack: 3, batchSize: 64, ladder: [1, 2, 4], snapshots: 10, trainSeed: 0 });
 
-/** The supernet of both NB101 BN experiments (this one and nb101-fair-bn.ts: the same options share a checkpoint). */
+/** The supernet of both NB101 BN experiments (the same options give the same checkpoint; 10 classes: CIFAR-10). */
 export function nb101SupernetOptions(ctx: NB101ExperimentContext, cellsPerStack: number, fair: boolean): NB101SupernetOptions {
   return { stemChannels: ctx.stemChannels, cellsPerStack, numClasses: 10, seed: 0, fair };
 }

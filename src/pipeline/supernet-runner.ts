@@ -37,7 +37,7 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { datasetDir, DATASET_SOURCES, loadImageSet } from '../datasets/load.ts';
 import type { DatasetName, ImageSet } from '../datasets/types.ts';
-import { initBackend } from '../engine/backend.ts';
+import { initBackend, type BackendName } from '../engine/backend.ts';
 import { convShareTopKOf } from '../proxies/fair-bn-unfairness.ts';
 import { correlationTableMarkdown, type CorrelationEntry, type PublishedValue } from '../report/correlation-table.ts';
 import { csvNumber, markdownTable, mdNumber } from '../report/format.ts';
@@ -50,7 +50,6 @@ import { medianStepSeconds, trainOrResume } from '../supernet/train-run.ts';
 import { stepsPerEpoch } from '../supernet/train-sampling.ts';
 import { stepTimeCalibration, type StepTimeCalibration } from '../supernet/train-timing.ts';
 import { writeFileAtomic } from '../util/atomic-file.ts';
-import { DataError } from '../util/errors.ts';
 import { measuredEntry, missingEntry, type RowIdentity } from './correlation-entry.ts';
 import { scoresFileOf, sectionHead, writeCorrelationFiles, writeScoresFile, type ScoresColumn } from './experiment-output.ts';
 
@@ -73,9 +72,11 @@ export interface TrainingPlan<O> {
 export interface TrainedSupernet<S> {
   label: string;
   mode: TrainMode;
-  /** The ladder multiple, for a training declared as a multiple of another's time. */
+  /** The ladder multiple and the training whose time it multiplies, for a ladder training. */
   multiple: number | null;
+  timeOf: string | null;
   steps: number;
+  batchSize: number;
   supernet: S;
   snapshots: readonly TrainSnapshot[];
   medianStep: number;
@@ -168,7 +169,7 @@ export interface SupernetRunContext {
   dataDir: string;
   outDir: string;
   published: PublishedTable;
-  backend?: Parameters<typeof initBackend>[0];
+  backend?: BackendName;
 }
 
 export interface SupernetRun {
@@ -196,6 +197,7 @@ function checkSpec<P, S extends TrainableSupernet<P>, O>(spec: SupernetSpec<P, S
   const dup = labels.find((l, i) => labels.indexOf(l) !== i);
   if (dup) throw new RangeError(`${where}: training '${dup}' is declared twice`);
   spec.trainings.forEach((t, i) => {
+    if (!Number.isInteger(t.snapshots) || t.snapshots < 1) throw new RangeError(`${where}: training '${t.label}' needs a positive whole number of snapshots, got ${t.snapshots}`);
     if (typeof t.steps === 'number') return;
     const ref = spec.trainings.findIndex((r) => r.label === (t.steps as { timeOf: string }).timeOf);
     if (ref < 0 || ref >= i) throw new RangeError(`${where}: training '${t.label}' is a multiple of '${t.steps.timeOf}', which is not declared before it`);
@@ -347,9 +349,9 @@ export async function runSupernetSpec<P, S extends TrainableSupernet<P>, O>(spec
 
     const wall = (performance.now() - started) / 1000;
     const runLines = runs.map((r) => {
-      const epochs = (r.steps / stepsPerEpoch(images.size, spec.trainings.find((t) => t.label === r.label)!.batchSize)).toFixed(1);
+      const epochs = (r.steps / stepsPerEpoch(images.size, r.batchSize)).toFixed(1);
       const state = r.resumedFrom === null ? 'trained here' : r.resumedFrom >= r.steps ? 'checkpoint reused' : `resumed at step ${r.resumedFrom}`;
-      return `- Training ${r.label}: ${r.mode}, ${r.steps} steps (${epochs} epochs of ${images.size} ${spec.images} training images)${r.multiple === null ? '' : `, ${r.multiple}x the time of ${(spec.trainings.find((t) => t.label === r.label)!.steps as { timeOf: string }).timeOf}`}; ${r.trainSeconds.toFixed(0)} s of training (median ${r.medianStep.toFixed(3)} s/step), ${state} (${path.basename(r.checkpoint)}).`;
+      return `- Training ${r.label}: ${r.mode}, ${r.steps} steps (${epochs} epochs of ${images.size} ${spec.images} training images)${r.multiple === null ? '' : `, ${r.multiple}x the time of ${r.timeOf}`}; ${r.trainSeconds.toFixed(0)} s of training (median ${r.medianStep.toFixed(3)} s/step), ${state} (${path.basename(r.checkpoint)}).`;
     });
     const markdown = [
       ...sectionHead(spec.title, spec.description, spec.differences),
@@ -369,7 +371,6 @@ export async function runSupernetSpec<P, S extends TrainableSupernet<P>, O>(spec
 }
 
 function train<P, S extends TrainableSupernet<P>, O>(kind: SupernetKind<P, S, O>, t: TrainingPlan<O>, steps: number, multiple: number | null, images: ImageSet, checkpointDir: string): TrainedSupernet<S> {
-  if (!Number.isInteger(t.snapshots) || t.snapshots < 1) throw new DataError(`training '${t.label}': snapshots must be a positive integer, got ${t.snapshots}`);
   const config = resolveTrainConfig({ mode: t.mode, steps, batchSize: t.batchSize, seed: t.seed });
   const run = trainOrResume({ label: t.label, supernet: t.supernet, config, snapshotEvery: Math.max(1, Math.round(steps / t.snapshots)) }, images, checkpointDir, kind);
   const seconds = run.result.log.stepSeconds;
@@ -378,7 +379,9 @@ function train<P, S extends TrainableSupernet<P>, O>(kind: SupernetKind<P, S, O>
     label: t.label,
     mode: t.mode,
     multiple,
+    timeOf: typeof t.steps === 'number' ? null : t.steps.timeOf,
     steps,
+    batchSize: t.batchSize,
     supernet: run.supernet,
     snapshots: run.result.snapshots,
     medianStep: medianStepSeconds(run.result),
