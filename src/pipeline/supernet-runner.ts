@@ -262,6 +262,10 @@ export async function runSupernetSpec<P, S extends TrainableSupernet<P>, O>(spec
 
     // 3. The indicators.
     const scores = new Map<string, { x: Float64Array; seconds: number }>();
+    const aligned = (row: IndicatorRow, x: Float64Array | undefined): Float64Array => {
+      if (!x || x.length !== cells.length) throw new RangeError(`supernet spec '${spec.experiment}': the indicator of '${row.method}' gave ${x?.length ?? 'no'} scores for ${cells.length} cells`);
+      return x;
+    };
     const curves: string[][] = [];
     for (const p of spec.indicators) {
       const run = p.training === undefined ? undefined : trained.get(p.training)!;
@@ -270,7 +274,7 @@ export async function runSupernetSpec<P, S extends TrainableSupernet<P>, O>(spec
         const initial = p.snapshot === 'initial';
         const snapshot = initial ? run!.snapshots[0]! : run!.snapshots[run!.snapshots.length - 1]!;
         if (initial && snapshot.step !== 0) throw new RangeError(`training '${run!.label}' has no step-0 snapshot`);
-        const x = p.scoreAt(snapshot, run!, cells);
+        const x = aligned(p.row, p.scoreAt(snapshot, run!, cells));
         scores.set(p.row.column, { x, seconds: (initial ? 0 : run!.trainSeconds) + (performance.now() - t0) / 1000 });
         if (p.curve) {
           for (const s of run!.snapshots) {
@@ -281,11 +285,7 @@ export async function runSupernetSpec<P, S extends TrainableSupernet<P>, O>(spec
       } else {
         const out = p.score(run, cells, images);
         const seconds = (run?.trainSeconds ?? 0) + (performance.now() - t0) / 1000;
-        for (const r of p.rows) {
-          const x = out[r.column];
-          if (!x || x.length !== cells.length) throw new RangeError(`supernet spec '${spec.experiment}': the indicator of '${r.method}' gave ${x?.length ?? 'no'} scores for ${cells.length} cells`);
-          scores.set(r.column, { x, seconds });
-        }
+        for (const r of p.rows) scores.set(r.column, { x: aligned(r, out[r.column]), seconds });
       }
     }
 
@@ -349,7 +349,8 @@ export async function runSupernetSpec<P, S extends TrainableSupernet<P>, O>(spec
 
     const wall = (performance.now() - started) / 1000;
     const runLines = runs.map((r) => {
-      const epochs = (r.steps / stepsPerEpoch(images.size, r.batchSize)).toFixed(1);
+      // two significant digits: a toy run's fraction of an epoch does not print as 0.0
+      const epochs = Number((r.steps / stepsPerEpoch(images.size, r.batchSize)).toPrecision(2));
       const state = r.resumedFrom === null ? 'trained here' : r.resumedFrom >= r.steps ? 'checkpoint reused' : `resumed at step ${r.resumedFrom}`;
       return `- Training ${r.label}: ${r.mode}, ${r.steps} steps (${epochs} epochs of ${images.size} ${spec.images} training images)${r.multiple === null ? '' : `, ${r.multiple}x the time of ${r.timeOf}`}; ${r.trainSeconds.toFixed(0)} s of training (median ${r.medianStep.toFixed(3)} s/step), ${state} (${path.basename(r.checkpoint)}).`;
     });
