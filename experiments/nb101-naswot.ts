@@ -14,79 +14,10 @@
  *   the space store from `nasrepro nb101 enumerate` exists, every hash-only row joined to it.
  *   A seeded sample of 1,000 by default (the paper's count), all with FULL=1.
  *
- * This file also holds the NB101 experiment context every NB101 experiment shares.
+ * The NB101 experiment context every NB101 experiment shares is src/pipeline/nb101-context.ts.
  */
-import type { BenchmarkStore } from '../src/benchmarks/store.ts';
-import type { BackendName } from '../src/engine/backend.ts';
-import type { CorrelationContext } from '../src/pipeline/context.ts';
-import { runCorrelationSpec, type CorrelationSpec, type DatasetPlan } from '../src/pipeline/correlation-runner.ts';
-import { nb101Candidates, nb101Population, nb101ValidationTruth, sampleNB101, type NB101Candidate } from '../src/pipeline/nb101-population.ts';
-import type { PublishedTable } from '../src/report/published.ts';
-
-export interface NB101ExperimentContext {
-  dataDir: string;
-  store: BenchmarkStore;
-  /** The enumerated space, to give hash-only rows their matrices (optional). */
-  space?: BenchmarkStore;
-  published: PublishedTable;
-  /** Cells to score: a sample size, or undefined for all cells with ground truth. */
-  sample?: number;
-  sampleSeed: number;
-  stemChannels: number;
-  batchSize?: number;
-  cacheDir: string;
-  outDir: string;
-  backend?: BackendName;
-  workers?: number;
-  /** Seed lists (default [0]): correlation rows show mean ± std over every init x batch pair. */
-  initSeeds?: number[];
-  batchSeeds?: number[];
-  /** Cells the extra seed pairs score (a prefix of each proxy's cells). */
-  seedCells?: number;
-}
-
-export type Candidate = NB101Candidate;
-
-/** Cells with a finite 108-epoch validation accuracy and a known matrix; counts the join. */
-export function candidates(ctx: NB101ExperimentContext): ReturnType<typeof nb101Candidates> {
-  return nb101Candidates(ctx.store, ctx.space);
-}
-
-/** The supernet experiments' cells: all candidates, or a seeded sample of `ctx.sample` in store order. */
-export function chosenCells(ctx: NB101ExperimentContext, all: Candidate[] = candidates(ctx).cells): Candidate[] {
-  return sampleNB101(all, ctx.sample, ctx.sampleSeed).sort((a, b) => a.row - b.row);
-}
-
-/** The correlation runner's context: the seeded sample in sample order (every prefix uniform). */
-export function nb101CorrelationContext(ctx: NB101ExperimentContext, all: NB101Candidate[] = candidates(ctx).cells): CorrelationContext {
-  const cells = sampleNB101(all, ctx.sample, ctx.sampleSeed);
-  return {
-    space: 'nb101',
-    dataDir: ctx.dataDir,
-    store: ctx.store,
-    published: ctx.published,
-    cells: nb101Population(ctx.store, cells, all.length, { size: ctx.sample, seed: ctx.sampleSeed }),
-    full: ctx.sample === undefined,
-    cacheDir: ctx.cacheDir,
-    outDir: ctx.outDir,
-    ...(ctx.backend ? { backend: ctx.backend } : {}),
-    ...(ctx.workers ? { workers: ctx.workers } : {}),
-    initSeeds: ctx.initSeeds ?? [0],
-    batchSeeds: ctx.batchSeeds ?? [0],
-    seedCells: ctx.seedCells ?? cells.length,
-    ...(ctx.batchSize ? { batchSize: ctx.batchSize } : {}),
-    nb101StemChannels: ctx.stemChannels,
-  };
-}
-
-/** CIFAR-10 with the merged validation accuracy, as every NB101 correlation experiment uses it. */
-export function nb101Cifar10(published: string, note = 'validation (not test) accuracy of a single run'): DatasetPlan {
-  return {
-    images: 'cifar10',
-    reportName: 'cifar10',
-    truths: [{ query: { dataset: 'cifar10', split: 'valid', epochs: 108 }, published, note, resolve: nb101ValidationTruth }],
-  };
-}
+import { runCorrelationSpec, type CorrelationSpec } from '../src/pipeline/correlation-runner.ts';
+import { candidates, nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from '../src/pipeline/nb101-context.ts';
 
 export function naswotNB101Spec(stemChannels: number): CorrelationSpec {
   return {

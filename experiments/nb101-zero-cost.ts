@@ -20,9 +20,8 @@
  *   every cell with ground truth.
  */
 import { runCorrelationSpec, type CorrelationSpec, type ProxyPlan } from '../src/pipeline/correlation-runner.ts';
-import { getProxy } from '../src/proxies/registry.ts';
-import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from './nb101-naswot.ts';
-import { ZERO_COST_PROXIES } from './nb201-zero-cost.ts';
+import { getProxy, ZERO_COST_PROXIES } from '../src/proxies/registry.ts';
+import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from '../src/pipeline/nb101-context.ts';
 
 export const DEFAULT_NB101_ZERO_COST_CELLS = 150;
 export const DEFAULT_NB101_GRASP_CELLS = 30;

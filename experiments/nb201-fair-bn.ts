@@ -20,62 +20,41 @@
  *    the true top-k (src/proxies/fair-bn-unfairness.ts).
  * The paper evaluates on NB101 too: experiments/nb101-fair-bn.ts (`make reproduce-nb101`).
  *
+ * The original-space supernet is the BN-NAS experiment's training (same label, same settings:
+ * src/pipeline/supernet-inputs.ts's scale), so src/pipeline/supernet-runner.ts finds its
+ * checkpoint and trains nothing when BN-NAS ran first (`make reproduce-nb201` orders them so).
+ * Cells: src/pipeline/supernet-inputs.ts `sampledCells` (a prefix of the run's sample, a seeded
+ * sample under FULL: the parts cost about a second per cell).
+ *
  * Runnable alone:
  *   node --import tsx experiments/nb201-fair-bn.ts --data ../shared/data --store-dir data [--steps N] [--cells N] [--full]
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'csv-stringify/sync';
+import type { NB201Op } from '../src/models/nb201-cell.ts';
 import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
-import { bnNasScore, liveGammas, opGammaScores } from '../src/proxies/bn-nas.ts';
-import { convShareTopK } from '../src/proxies/fair-bn-unfairness.ts';
 import {
-  disposeFairBnInputs,
-  FAIR_BN_DEFAULTS,
-  FAIR_BN_DEFINITIONS,
-  FAIR_BN_PARTS,
-  fairBnComposite,
-  fairBnInputs,
-  fairBnPartsOf,
-  type FairBnPartScores,
-  type FairBnSettings,
-} from '../src/proxies/fair-bn.ts';
-import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry } from '../src/report/correlation-table.ts';
-import { csvNumber, markdownTable } from '../src/report/format.ts';
-import { selectNB201Cells } from '../src/scoring/cell-selection.ts';
-import type { CorrelationMetric } from '../src/stats/index.ts';
-import { NB201_SUPERNET, type SupernetOptions } from '../src/supernet/nb201-supernet.ts';
-import { PAPER_OPTIMISER, resolveTrainConfig } from '../src/supernet/train-config.ts';
-import { medianStepSeconds, trainOrResume } from '../src/supernet/train-run.ts';
-import { stepsPerEpoch } from '../src/supernet/train-sampling.ts';
-import { writeFileAtomic } from '../src/util/atomic-file.ts';
-import { pathBnParams } from '../src/proxies/fair-bn-trainability.ts';
-import type { NB201Op } from '../src/models/nb201-cell.ts';
-import {
-  BN_NAS_DEFAULTS,
-  BN_NAS_FULL,
-  bnNasScores,
-  correlationEntry,
-  experimentCells,
+  CIFAR10_CLASSES,
+  NB201_SUPERNET_FULL_SCALE,
+  NB201_SUPERNET_SCALE,
+  nb201SupernetCells,
   positiveInt,
-  runAndSummarise,
+  sampledCells,
   standaloneContext,
-  supernetRunInputs,
-  unavailable,
-  unavailableOutput,
-  writeScores,
   type StandaloneOptions,
-} from './nb201-bn-nas.ts';
-
-const METRICS: CorrelationMetric[] = ['kendall_tau', 'spearman'];
-const TOP_K_FRACTIONS = [0.1, 0.05];
-const RECON = 'reconstruction: the paper does not publish the formula (src/proxies/fair-bn.ts)';
+} from '../src/pipeline/supernet-inputs.ts';
+import { runSupernetSpec, type SupernetSpec, type TrainingPlan } from '../src/pipeline/supernet-runner.ts';
+import { bnNasScore, bnNasScoresAt, liveGammas, opGammaScores } from '../src/proxies/bn-nas.ts';
+import { FAIR_BN_DEFAULTS, FAIR_BN_DEFINITIONS, FAIR_BN_PARTS, FAIR_BN_ROWS, fairBnScores, type FairBnSettings } from '../src/proxies/fair-bn.ts';
+import { pathBnParams } from '../src/proxies/fair-bn-trainability.ts';
+import { PAPER_OPTIMISER } from '../src/supernet/train-config.ts';
+import { NB201_SUPERNET, type NB201Supernet, type SupernetOptions } from '../src/supernet/nb201-supernet.ts';
 
 export interface FairBnOptions {
   /** BN-only training steps of both supernets. */
   steps?: number;
-  /** Cells scored (default 100, under FULL too; see fairBnCells). */
+  /** Cells scored (default 100, under FULL too; see sampledCells). */
   cells?: number;
   C?: number;
   N?: number;
@@ -87,120 +66,76 @@ export interface FairBnOptions {
   checkpointDir?: string;
 }
 
-export const FAIR_BN_EXPERIMENT_DEFAULTS = Object.freeze({ steps: BN_NAS_DEFAULTS.steps, cells: 100, C: BN_NAS_DEFAULTS.C, N: BN_NAS_DEFAULTS.N, batchSize: BN_NAS_DEFAULTS.batchSize, snapshots: BN_NAS_DEFAULTS.snapshots, trainSeed: 0 });
+export const FAIR_BN_EXPERIMENT_DEFAULTS = Object.freeze({ ...NB201_SUPERNET_SCALE, cells: 100 });
 /** `--full`: BN-NAS's full settings (so its original-space checkpoint is shared) and 1,000 cells. */
-export const FAIR_BN_FULL = Object.freeze({ steps: BN_NAS_FULL.steps, cells: 1000, C: BN_NAS_FULL.C, N: BN_NAS_FULL.N, batchSize: BN_NAS_FULL.batchSize, snapshots: BN_NAS_FULL.snapshots, trainSeed: 0 });
+export const FAIR_BN_FULL = Object.freeze({ ...NB201_SUPERNET_FULL_SCALE, cells: 1000 });
 
-/**
- * The cells scored: the first `n` of the run's sample (a prefix of a seeded uniform sample is one
- * too, and these cells are among the BN-NAS experiment's), the listed cells, or under FULL
- * (selection 'all') a seeded sample of `n` rather than all 15,625: the parts cost about a
- * second per cell on one core. Pass n = 15625 to score every cell.
- */
-export function fairBnCells(ctx: ExperimentContext, n: number): number[] {
-  if (ctx.selection.kind === 'all') return selectNB201Cells({ kind: 'sample', size: n, seed: 0 });
-  return experimentCells(ctx, n);
-}
-
-/** Report rows of the composite and of each part alone (both spaces' experiments). */
-export function fairBnIndicators(parts: readonly FairBnPartScores[], composite: Float64Array, perCell: string, seconds: number): Array<{ method: string; x: Float64Array; notes: string[]; seconds: number }> {
-  return [
-    { method: 'fair-bn composite (reconstruction)', x: composite, notes: [RECON, FAIR_BN_DEFINITIONS.composite, perCell], seconds },
-    ...FAIR_BN_PARTS.map((part) => ({ method: `fair-bn ${part} (reconstruction)`, x: Float64Array.from(parts, (p) => p[part]), notes: [RECON, FAIR_BN_DEFINITIONS[part]], seconds })),
-  ];
+export function fairBnSpec(ctx: ExperimentContext, opts: FairBnOptions = {}): SupernetSpec<readonly NB201Op[], NB201Supernet, SupernetOptions> {
+  const o = { ...FAIR_BN_EXPERIMENT_DEFAULTS, settings: FAIR_BN_DEFAULTS, ...opts };
+  const cells = nb201SupernetCells(ctx, sampledCells(ctx, o.cells));
+  const original: SupernetOptions = { C: o.C, N: o.N, numClasses: CIFAR10_CLASSES, bn: 'standard', fair: false, seed: ctx.initSeed };
+  const bnOnly = (label: string, supernet: SupernetOptions): TrainingPlan<SupernetOptions> => ({ label, mode: 'bn-only', supernet, steps: o.steps, batchSize: o.batchSize, seed: o.trainSeed, snapshots: o.snapshots });
+  const scale = `supernet C=${o.C}, N=${o.N} (NB201: C=16, N=5); ${o.steps} BN-only steps at batch ${o.batchSize} on the CIFAR-10 training images; lr ${PAPER_OPTIMISER.lr} linear decay`;
+  return {
+    experiment: 'fair-bn',
+    name: 'nb201-fair-bn',
+    title: 'Fair BN indicator (Zhu et al., arXiv 2112.00265) on NB201 — reconstruction',
+    paper: 'fair-bn-arxiv2021',
+    benchmark: 'nb201',
+    kind: NB201_SUPERNET,
+    images: 'cifar10',
+    cells,
+    trainings: [
+      // the BN-NAS experiment's training: same label and settings, so the same checkpoint
+      bnOnly('bn-only', original),
+      bnOnly('fair-bn-only', { ...original, fair: true }),
+    ],
+    indicators: [
+      {
+        training: 'fair-bn-only',
+        rows: [...FAIR_BN_ROWS, { method: 'bn-nas on the fair supernet', column: 'bn_nas_fair', notes: ['sum of mean |gamma| of every op\'s last BN, skip and pool included (fair space)'] }],
+        score: (run, paths, images) => {
+          const table = opGammaScores(liveGammas(run!.supernet.params));
+          return {
+            ...fairBnScores<readonly NB201Op[]>(run!.supernet, paths, images, o.settings, ctx.batchSeed, (cell) => pathBnParams(run!.supernet, cell), 'fair-bn parts'),
+            bn_nas_fair: Float64Array.from(paths, (c) => bnNasScore(table, c)),
+          };
+        },
+      },
+      {
+        training: 'bn-only',
+        row: { method: 'bn-nas (original space, bn-only supernet)', column: 'bn_nas_original', notes: ['skip / pool / none score 0 (no BN), as the reference; the BN-NAS experiment\'s supernet'] },
+        scoreAt: (s, run, paths) => bnNasScoresAt(run.supernet.params, s, paths),
+      },
+      {
+        training: 'bn-only',
+        snapshot: 'initial',
+        row: { method: 'conv count (bn-nas at initialisation)', column: 'conv_count', notes: ['every gamma 1: 3N x the number of conv edges'] },
+        scoreAt: (s, run, paths) => bnNasScoresAt(run.supernet.params, s, paths),
+      },
+    ],
+    metrics: ['kendall_tau', 'spearman'],
+    rowNotes: [scale, ...(cells.cells.length >= 15625 ? [] : [`sample of ${cells.cells.length} cells, not all 15,625`])],
+    description: [
+      'The fair supernet (a BN after every op but none) trained BN-only, on the BN-NAS experiment\'s schedule.',
+      `For each cell, its three parts (expressivity, trainability, uncertainty) on its path, and the composite (mean of the parts' ranks over the cells). Part images (batch seed ${ctx.batchSeed}): expressivity ${o.settings.expressivityBatch}, NTK ${o.settings.ntkImages}, ${o.settings.probes} probes x ${o.settings.draws} draws of ${o.settings.contextBatch}.`,
+      'Definitions (ours; the paper publishes none):',
+      ...[...FAIR_BN_PARTS, 'composite' as const].map((k) => `  ${k}: ${FAIR_BN_DEFINITIONS[k]}`),
+      'Beside them: BN-NAS\'s indicator on the fair supernet (mean |γ| now defined for skip and pool), BN-NAS\'s indicator in the original space (the BN-NAS experiment\'s BN-only supernet) and the conv-count baseline; Kendall τ / Spearman ρ against CIFAR-10 accuracy, and the share of convolutions in each indicator\'s top-k cells (Finding 1).',
+      'NB101: see results/nb101/fair-bn/ (`make reproduce-nb101`).',
+    ],
+    differences: [
+      'a reconstruction: the paper describes its composite indicator but publishes no formula (src/proxies/fair-bn.ts); no published value to set beside ours',
+      `scale (our choice): ${scale}`,
+    ],
+    convShare: [0.1, 0.05],
+    checkpointDir: o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets'),
+  };
 }
 
 export async function runFairBnExperiment(ctx: ExperimentContext, opts: FairBnOptions = {}): Promise<ExperimentOutput> {
-  const o = { ...FAIR_BN_EXPERIMENT_DEFAULTS, settings: FAIR_BN_DEFAULTS, ...opts };
-  const outDir = path.join(ctx.outDir, 'fair-bn');
-  const why = unavailable(ctx);
-  if (why !== undefined) {
-    return unavailableOutput(ctx, 'nb201-fair-bn', 'fair-bn', 'Fair BN indicator (Zhu et al.), reconstruction', ['fair-bn composite (reconstruction)'], why);
-  }
-  const { backend, started, truth, images, cellIndices, cells, y, checkpointDir } = await supernetRunInputs(ctx, fairBnCells(ctx, o.cells), o.checkpointDir);
-  const base: SupernetOptions = { C: o.C, N: o.N, numClasses: images.numClasses, bn: 'standard', seed: ctx.initSeed };
-  const config = resolveTrainConfig({ mode: 'bn-only', steps: o.steps, batchSize: o.batchSize, seed: o.trainSeed });
-  const snapshotEvery = Math.max(1, Math.round(o.steps / o.snapshots));
-  const epochs = (o.steps / stepsPerEpoch(images.size, o.batchSize)).toFixed(1);
-
-  // The original space's BN-only supernet: the BN-NAS experiment's run (same label and settings,
-  // so the same checkpoint).
-  const original = runAndSummarise('bn-only', null, { ...base, fair: false }, config, o.snapshots, images, checkpointDir);
-  const originalScores = bnNasScores(original.labels, original.summary.snapshots[original.summary.snapshots.length - 1]!, cells);
-  const convCount = bnNasScores(original.labels, original.summary.snapshots[0]!, cells);
-
-  const fair = trainOrResume({ label: 'fair-bn-only', supernet: { ...base, fair: true }, config, snapshotEvery }, images, checkpointDir, NB201_SUPERNET);
-  let parts: FairBnPartScores[];
-  let fairBnNas: Float64Array;
-  let scoringSeconds: number;
-  const inputs = fairBnInputs(images, o.settings, ctx.batchSeed);
-  try {
-    const table = opGammaScores(liveGammas(fair.supernet.params));
-    fairBnNas = Float64Array.from(cells, (c) => bnNasScore(table, c));
-    ({ parts, seconds: scoringSeconds } = fairBnPartsOf<readonly NB201Op[]>(fair.supernet, cells, inputs, (cell) => pathBnParams(fair.supernet, cell), 'fair-bn parts'));
-  } finally {
-    disposeFairBnInputs(inputs);
-    fair.supernet.dispose();
-  }
-  const composite = fairBnComposite(parts);
-  const fairTrainSeconds = fair.result.log.stepSeconds.reduce((a, b) => a + b, 0);
-
-  const scale = `supernet C=${o.C}, N=${o.N} (NB201: C=16, N=5); ${o.steps} BN-only steps (${epochs} epochs) at batch ${o.batchSize} on ${images.size} CIFAR-10 training images; lr ${PAPER_OPTIMISER.lr} linear decay`;
-  const sampleNote = cells.length >= 15625 ? [] : [`sample of ${cells.length} cells, not all 15,625`];
-  const perCell = `${(scoringSeconds / cells.length).toFixed(2)} s per cell for the three parts`;
-  const indicators: Array<{ method: string; x: Float64Array; notes: string[]; seconds: number }> = [
-    ...fairBnIndicators(parts, composite, perCell, fairTrainSeconds + scoringSeconds),
-    { method: 'bn-nas on the fair supernet', x: fairBnNas, notes: ['sum of mean |gamma| of every op\'s last BN, skip and pool included (fair space)'], seconds: fairTrainSeconds },
-    { method: 'bn-nas (original space, bn-only supernet)', x: originalScores, notes: ['skip / pool / none score 0 (no BN), as the reference; the BN-NAS experiment\'s supernet'], seconds: original.summary.trainSeconds },
-    { method: 'conv count (bn-nas at initialisation)', x: convCount, notes: ['every gamma 1: 3N x the number of conv edges'], seconds: 0 },
-  ];
-  const entries: CorrelationEntry[] = [];
-  for (const metric of METRICS) {
-    for (const ind of indicators) entries.push(correlationEntry(ind.method, metric, truth.label, ind.x, y, backend, ind.seconds, [...ind.notes, scale, ...sampleNote], undefined));
-  }
-  const corrRows = buildCorrelationRows(entries);
-  writeCorrelationTable(corrRows, { csv: path.join(outDir, 'correlation.csv'), markdown: path.join(outDir, 'correlation.md') });
-
-  const shareRows: string[][] = [];
-  for (const fraction of TOP_K_FRACTIONS) {
-    for (const ind of indicators) {
-      const s = convShareTopK(cells, ind.x, y, { fraction });
-      shareRows.push([ind.method, String(s.k), csvNumber(s.indicator, 4), csvNumber(s.truth, 4), csvNumber(s.pool, 4), String(s.n)]);
-    }
-  }
-  const shareHeader = ['indicator', 'k', 'conv_share_indicator_topk', 'conv_share_true_topk', 'conv_share_all_cells', 'n'];
-  writeFileAtomic(path.join(outDir, 'conv-share.csv'), stringify([shareHeader, ...shareRows]));
-  writeScores(path.join(outDir, 'scores.csv'), cellIndices, [
-    ...FAIR_BN_PARTS.map((part): [string, Float64Array] => [part, Float64Array.from(parts, (p) => p[part])]),
-    ['composite', composite],
-    ['bn_nas_fair', fairBnNas],
-    ['bn_nas_original', originalScores],
-    ['conv_count', convCount],
-  ], truth);
-
-  const wall = (performance.now() - started) / 1000;
-  const markdown = [
-    '## Fair BN indicator (Zhu et al., arXiv 2112.00265) on NB201 — reconstruction',
-    '',
-    `- Cells: ${cells.length}; ground truth ${truth.label}. Backend ${backend}. ${wall.toFixed(0)} s in all.`,
-    `- Fair supernet (BN after every op but none), BN-only: ${scale}; ${fairTrainSeconds.toFixed(0)} s of training (median ${medianStepSeconds(fair.result).toFixed(3)} s/step, ${fair.result.resumedFrom === null ? 'fresh' : `resumed at step ${fair.result.resumedFrom}`}). Original-space BN-only supernet: ${original.summary.trainSeconds.toFixed(0)} s of training (${original.summary.resumedFrom === null ? 'trained here' : `checkpoint reused / resumed at step ${original.summary.resumedFrom}`}).`,
-    `- Part images (batch seed ${ctx.batchSeed}): expressivity ${o.settings.expressivityBatch}, NTK ${o.settings.ntkImages}, ${o.settings.probes} probes x ${o.settings.draws} draws of ${o.settings.contextBatch}; ${perCell}.`,
-    '- Definitions (ours; the paper publishes none):',
-    ...[...FAIR_BN_PARTS, 'composite' as const].map((k) => `  - ${k}: ${FAIR_BN_DEFINITIONS[k]}`),
-    '- NB101: see results/nb101/fair-bn/ (`make reproduce-nb101`).',
-    '',
-    '### Correlation with accuracy (each part alone, the composite, BN-NAS)',
-    '',
-    correlationTableMarkdown(corrRows),
-    '',
-    '### Unfairness: share of convolutions in the top-k cells',
-    '',
-    markdownTable(shareHeader, shareRows, ['l', 'r', 'r', 'r', 'r', 'r']),
-    '',
-  ].join('\n');
-  writeFileAtomic(path.join(outDir, 'README.md'), markdown);
-  const files = ['correlation.csv', 'correlation.md', 'conv-share.csv', 'scores.csv', 'README.md'].map((f) => `fair-bn/${f}`);
-  return { name: 'nb201-fair-bn', markdown, files };
+  const { name, markdown, files } = await runSupernetSpec(fairBnSpec(ctx, opts), ctx);
+  return { name, markdown, files };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

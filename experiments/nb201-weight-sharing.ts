@@ -110,7 +110,7 @@ import { median } from '../src/supernet/train-run.ts';
 import { trainIdentity, trainSupernet } from '../src/supernet/train.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
-import { BN_NAS_TRUTH, positiveInt, standaloneContext, unavailable, type StandaloneOptions } from './nb201-bn-nas.ts';
+import { BN_NAS_TRUTH, positiveInt, standaloneContext, unavailable, type StandaloneOptions } from '../src/pipeline/supernet-inputs.ts';
 
 const PAPER = 'deeper-insights-2020';
 export const SPACE_NOTE = 'space differs: NB201 64-child subspace (edges 0->3, 1->3, 2->3 free over conv3x3/conv1x1/avgpool/skip, others conv3x3), not the paper\'s DARTS-like 64-child space';

@@ -43,9 +43,9 @@ import { runCorrelationSpec, type CorrelationSpec, type ProxyPlan } from '../src
 import type { CorrelationEntry } from '../src/report/correlation-table.ts';
 import type { CorrelationMetric } from '../src/stats/index.ts';
 import { voteAgreement } from '../src/stats/vote.ts';
+import { ZERO_COST_PROXIES } from '../src/proxies/registry.ts';
 
 const PAPER = 'zero-cost-iclr2021';
-export const ZERO_COST_PROXIES = ['grad_norm', 'snip', 'grasp', 'fisher', 'synflow', 'jacob_cov', 'params', 'flops'] as const;
 const VOTERS = ['synflow', 'jacob_cov', 'snip'] as const;
 const VOTE = 'vote(synflow+jacob_cov+snip)';
 export const DEFAULT_ZERO_COST_CELLS = 150;

@@ -29,7 +29,7 @@ import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, 
 import { bestRankingAtK, meanStd, topKOverlap, type CorrelationMetric } from '../src/stats/index.ts';
 import path from 'node:path';
 import { nb101Candidates, nb101Population, sampleNB101 } from '../src/pipeline/nb101-population.ts';
-import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from './nb101-naswot.ts';
+import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from '../src/pipeline/nb101-context.ts';
 import type { ScoreTask } from '../src/scoring/score-job.ts';
 import { NB201_OPS } from '../src/spaces/nb201.ts';
 import { cellFromIndex } from '../src/spaces/nb201-index.ts';

@@ -24,7 +24,7 @@
 import { runCorrelationSpec, type CorrelationSpec, type DatasetPlan, type ProxyPlan } from '../src/pipeline/correlation-runner.ts';
 import type { CorrelationContext } from '../src/pipeline/context.ts';
 import { getProxy } from '../src/proxies/registry.ts';
-import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from './nb101-naswot.ts';
+import { nb101Cifar10, nb101CorrelationContext, type NB101ExperimentContext } from '../src/pipeline/nb101-context.ts';
 
 export const NEWER_PROXIES = ['zen', 'zico', 'meco', 'swap', 'reg_swap', 'te_nas', 'az_nas', 'naswot'] as const;
 export const DEFAULT_NEWER_CELLS = 60;

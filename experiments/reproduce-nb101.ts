@@ -30,7 +30,8 @@ import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
 import * as nbsz from './nbsz.ts';
 import * as newerProxies from './newer-proxies.ts';
-import { positiveInt } from './nb201-bn-nas.ts';
+import { positiveInt } from '../src/pipeline/supernet-inputs.ts';
+import type { NB101ExperimentContext } from '../src/pipeline/nb101-context.ts';
 import { positive, seedList } from '../src/pipeline/context.ts';
 
 /** Cells the extra seed pairs score by default (a prefix of each proxy's cells; FULL=1: all). */
@@ -84,7 +85,7 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
   }
   const space = existsSync(spaceFile) ? await BenchmarkStore.open(spaceFile) : undefined;
   try {
-    const ctx: naswot.NB101ExperimentContext = {
+    const ctx: NB101ExperimentContext = {
       dataDir: o.data,
       store,
       space,

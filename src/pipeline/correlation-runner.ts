@@ -3,7 +3,7 @@
  * space, the proxies and how many cells each scores, the datasets with their ground truths, the
  * metrics, and the notes on where it differs from the paper — and this runner scores (through
  * the score cache), correlates, and writes the tables, the per-cell scores and the report
- * section, the same way for every table:
+ * section through the writing path it shares with the supernet runner (experiment-output.ts):
  *
  *   for each dataset: resolve its ground truths (a missing one is a row saying which file would
  *   provide it); for each seed pair (initialisation x batch): score each group of proxies that
@@ -19,20 +19,19 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import type { MetricQuery } from '../benchmarks/store.ts';
 import { datasetDir, DATASET_SOURCES } from '../datasets/load.ts';
 import type { DatasetName } from '../datasets/types.ts';
 import { getProxy } from '../proxies/registry.ts';
 import type { ProxySettings } from '../proxies/types.ts';
-import { buildCorrelationRows, correlationTableMarkdown, writeCorrelationTable, type CorrelationEntry, type SeedSpread } from '../report/correlation-table.ts';
+import { correlationTableMarkdown, type CorrelationEntry, type SeedSpread } from '../report/correlation-table.ts';
 import { scoreProxies, type ScoreCellsResult, type ScoredCell } from '../scoring/score-cells.ts';
 import type { ScoreJob, ScoreTask } from '../scoring/score-job.ts';
 import { shardCacheDir, shardName, shardOf } from '../scoring/shard.ts';
 import { correlateOrReason, meanStd, type CorrelationMetric } from '../stats/index.ts';
-import { writeFileAtomic } from '../util/atomic-file.ts';
 import type { CorrelationContext } from './context.ts';
 import { measuredEntry, missingEntry, type RowIdentity } from './correlation-entry.ts';
+import { prefixPopulation, scoresFileOf, sectionHead, writeCorrelationFiles, writeScoresFile } from './experiment-output.ts';
 import { groundTruth, type GroundTruth } from './ground-truth.ts';
 
 export interface TruthPlan {
@@ -117,7 +116,6 @@ function scoresOf(cells: readonly ScoredCell[]): Float64Array {
 /** Runs the spec in the context; writes <out>/<experiment>/{correlation.csv,.md, scores-<dataset>.csv}. */
 export async function runCorrelationSpec(spec: CorrelationSpec, ctx: CorrelationContext): Promise<CorrelationRun> {
   if (ctx.space !== spec.space) throw new RangeError(`experiment ${spec.experiment} is on ${spec.space}, the run on ${ctx.space}`);
-  const outDir = path.join(ctx.outDir, spec.experiment);
   const population = ctx.cells.tasks;
   const entries: CorrelationEntry[] = [];
   const settingsLines: string[] = [];
@@ -216,25 +214,21 @@ export async function runCorrelationSpec(spec: CorrelationSpec, ctx: Correlation
     }
     if (spec.derive) entries.push(...spec.derive(scoredDataset, ctx));
     if (primary.size > 0) {
-      const file = path.join(outDir, `scores-${ds.images}.csv`);
-      writeScoresCsv(file, spec, population, primary, truths, valuesOf);
-      files.push(path.relative(ctx.outDir, file));
+      const file = scoresFileOf(spec.experiment, ds.images);
+      writeScoresCsv(path.join(ctx.outDir, file), spec, population, primary, truths, valuesOf);
+      files.push(file);
     }
   }
 
-  const rows = buildCorrelationRows(entries);
-  writeCorrelationTable(rows, { csv: path.join(outDir, 'correlation.csv'), markdown: path.join(outDir, 'correlation.md') });
-  files.push(`${spec.experiment}/correlation.csv`, `${spec.experiment}/correlation.md`);
+  const table = writeCorrelationFiles(ctx.outDir, spec.experiment, entries);
+  files.push(...table.files);
   const markdown = [
-    `## ${spec.title}`,
-    '',
-    ...spec.description.map((l) => `- ${l}`),
-    ...(spec.differences.length > 0 ? ['', 'Where this run differs from the paper:', ...spec.differences.map((l) => `- ${l}`)] : []),
+    ...sectionHead(spec.title, spec.description, spec.differences),
     '',
     `Cells: ${ctx.cells.description}.${multiSeed ? ` Seeds: initialisation ${ctx.initSeeds.join(', ')} x batch ${ctx.batchSeeds.join(', ')}; the seed columns are mean ± std over the ${seedPairs.length} seed pairs on the first ${ctx.full ? 'all' : ctx.seedCells} cells of each proxy.` : ''}`,
     ...settingsLines,
     '',
-    correlationTableMarkdown(rows),
+    correlationTableMarkdown(table.rows),
     '',
   ].join('\n');
   return { markdown, files, entries, scored };
@@ -287,7 +281,7 @@ function identity(spec: CorrelationSpec, ctx: CorrelationContext, ds: DatasetPla
 
 /** The cell population of a row, as its check identity names it. */
 function populationOf(ctx: CorrelationContext, n: number): string {
-  return n === ctx.cells.tasks.length ? ctx.cells.id : `${ctx.cells.id}[:${n}]`;
+  return prefixPopulation(ctx.cells.id, n, ctx.cells.tasks.length);
 }
 
 function notesFor(spec: CorrelationSpec, ctx: CorrelationContext, ds: DatasetPlan, plan: TruthPlan, p: ProxyPlan, n: number): string[] {
@@ -334,15 +328,15 @@ function writeScoresCsv(
   const tasks = population.slice(0, longest);
   const truthCols = truths.filter((t) => 'values' in t.truth).map((t) => ({ label: t.truth.label, values: valuesOf(t.truth as GroundTruth, tasks) }));
   const key = spec.space === 'nb201' ? 'index' : 'hash';
-  const columns = [key, ...proxies, ...partCols.map(({ p, part }) => `${p}.${part}`), ...truthCols.map((t) => t.label)];
-  const rows = tasks.map((t, i) => [
-    t.key,
-    ...proxies.map((p) => {
-      const c = byProxy.get(p)!.get(t.key);
-      return c === undefined ? '' : c.status === 'error' ? 'error' : (combinedOf.get(p)?.get(t.key) ?? c.score);
-    }),
-    ...partCols.map(({ p, part }) => byProxy.get(p)!.get(t.key)?.parts?.[part] ?? ''),
-    ...truthCols.map((tc) => tc.values[i]),
-  ]);
-  writeFileAtomic(file, stringify(rows, { header: true, columns }));
+  const scoreColumns = [
+    ...proxies.map((p) => ({
+      name: p,
+      values: tasks.map((t) => {
+        const c = byProxy.get(p)!.get(t.key);
+        return c === undefined ? '' : c.status === 'error' ? 'error' : (combinedOf.get(p)?.get(t.key) ?? c.score);
+      }),
+    })),
+    ...partCols.map(({ p, part }) => ({ name: `${p}.${part}`, values: tasks.map((t) => byProxy.get(p)!.get(t.key)?.parts?.[part] ?? '') })),
+  ];
+  writeScoresFile(file, [{ name: key, values: tasks.map((t) => t.key) }], scoreColumns, truthCols);
 }

@@ -18,6 +18,7 @@ import { planNB101Module } from '../models/nb101-cost.ts';
 import type { ModelSpec } from '../spaces/nb101.ts';
 import type { NB101Slot } from '../supernet/nb101-supernet.ts';
 import { DataError } from '../util/errors.ts';
+import { snapshotGammas } from './bn-nas.ts';
 
 /** A supernet parameter's labels with its values (live or from a training snapshot). */
 export interface NB101LabelledValues {
@@ -86,4 +87,18 @@ export function nb101BnNasScoreOf(table: NB101GammaTable, ops: readonly NB101Cel
 /** The cell's BN-NAS score (see the file comment); `spec` must be pruned (validateSpec). */
 export function nb101BnNasScore(table: NB101GammaTable, spec: ModelSpec): number {
   return nb101BnNasScoreOf(table, nb101CellOps(table.modules, spec));
+}
+
+/**
+ * BN-NAS scores of NB101 cells (their `nb101CellOps` in this supernet's modules, computed once per
+ * supernet shape, not per snapshot) from a training snapshot's gammas.
+ */
+export function nb101BnNasScoresAt(
+  supernet: { params: ReadonlyArray<{ name: string; kind: string; label?: NB101Slot }>; modules: NB101GammaTable['modules'] },
+  snapshot: { values: ReadonlyMap<string, { values: ArrayLike<number> }> },
+  cellOps: readonly (readonly NB101CellOp[])[],
+): Float64Array {
+  const labels = supernet.params.map(({ name, kind, label }) => ({ name, kind, ...(label ? { slot: label } : {}) }));
+  const table = nb101GammaTable(snapshotGammas(labels, snapshot.values), supernet.modules);
+  return Float64Array.from(cellOps, (ops) => nb101BnNasScoreOf(table, ops));
 }

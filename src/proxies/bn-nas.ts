@@ -127,3 +127,16 @@ export function snapshotGammas<L extends { name: string; kind: string; edge?: un
 function isCellOpLabel(p: { edge?: unknown; slot?: { op: string } }): boolean {
   return p.edge !== undefined || (p.slot !== undefined && p.slot.op !== 'projection');
 }
+
+/**
+ * BN-NAS scores of NB201 cells from a training snapshot (its gammas by parameter name) of a
+ * supernet with these parameters (their edge labels): one table, then a lookup per cell.
+ */
+export function bnNasScoresAt(
+  params: ReadonlyArray<{ name: string; kind: ParamKind; label?: EdgeRef }>,
+  snapshot: { values: ReadonlyMap<string, { values: ArrayLike<number> }> },
+  cells: readonly (readonly NB201Op[])[],
+): Float64Array {
+  const table = opGammaScores(snapshotGammas(params.map(({ name, kind, label }) => ({ name, kind, ...(label ? { edge: label } : {}) })), snapshot.values));
+  return Float64Array.from(cells, (c) => bnNasScore(table, c));
+}

@@ -151,3 +151,39 @@ export function fairBnComposite(parts: readonly FairBnPartScores[]): Float64Arra
   });
   return out;
 }
+
+const RECONSTRUCTION = 'reconstruction: the paper does not publish the formula (src/proxies/fair-bn.ts)';
+
+/**
+ * The report rows of the indicator (both spaces' experiments): the composite and each part alone,
+ * each with its scores column (the keys of `fairBnScores`) and its definition.
+ */
+export const FAIR_BN_ROWS: ReadonlyArray<{ method: string; column: FairBnPart | 'composite'; notes: readonly string[] }> = Object.freeze([
+  { method: 'fair-bn composite (reconstruction)', column: 'composite' as const, notes: [RECONSTRUCTION, FAIR_BN_DEFINITIONS.composite] },
+  ...FAIR_BN_PARTS.map((part) => ({ method: `fair-bn ${part} (reconstruction)`, column: part, notes: [RECONSTRUCTION, FAIR_BN_DEFINITIONS[part]] })),
+]);
+
+/**
+ * The three parts of every path of a trained fair supernet and their composite over these paths,
+ * by FAIR_BN_ROWS column; the part images are drawn with `seed` and released afterwards.
+ */
+export function fairBnScores<P>(
+  supernet: PathForward<P>,
+  paths: readonly P[],
+  images: ImageSet,
+  settings: FairBnSettings,
+  seed: number,
+  bnParamsOf: (path: P) => readonly { variable: tf.Variable }[],
+  label: string,
+): Record<FairBnPart | 'composite', Float64Array> {
+  const inputs = fairBnInputs(images, settings, seed);
+  try {
+    const { parts } = fairBnPartsOf(supernet, paths, inputs, bnParamsOf, label);
+    return {
+      composite: fairBnComposite(parts),
+      ...(Object.fromEntries(FAIR_BN_PARTS.map((part) => [part, Float64Array.from(parts, (p) => p[part])])) as Record<FairBnPart, Float64Array>),
+    };
+  } finally {
+    disposeFairBnInputs(inputs);
+  }
+}

@@ -24,6 +24,12 @@ import { regSwap } from './reg-swap.ts';
 import { teNas } from './te-nas.ts';
 import { azNas } from './az-nas.ts';
 
+/**
+ * The proxies of the zero-cost paper's tables (Abdelfattah et al., ICLR 2021), in its order: the
+ * NB201 and NB101 zero-cost experiments both score them.
+ */
+export const ZERO_COST_PROXIES = ['grad_norm', 'snip', 'grasp', 'fisher', 'synflow', 'jacob_cov', 'params', 'flops'] as const;
+
 const PROXIES: readonly ProxyDefinition<ProxySettings>[] = [
   naswot,
   gradNorm,

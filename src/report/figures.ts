@@ -2,11 +2,11 @@
  * The figures of a results directory, drawn from the CSVs the experiments wrote (so a figure
  * shows exactly what the tables say, and can be redrawn without rescoring):
  *
- * - per correlation experiment (a folder with correlation.csv and scores-<dataset>.csv): a
- *   score-vs-accuracy scatter per proxy and dataset (against the first ground truth the scores
- *   file has, the paper's; τ, ρ and n in the title, computed from the plotted points), and a
- *   proxy-by-proxy Kendall τ heatmap (the accuracy columns included, so a proxy's row also shows
- *   its correlation with each truth);
+ * - per correlation table (a folder with correlation.csv and scores-<dataset>.csv, as both runners
+ *   write them: src/pipeline/experiment-output.ts): a score-vs-accuracy scatter per proxy or
+ *   indicator and dataset (against the first ground truth the scores file has, the paper's; τ, ρ
+ *   and n in the title, computed from the plotted points), and a column-by-column Kendall τ
+ *   heatmap (the accuracy columns included, so a row also shows its correlation with each truth);
  * - naswot/search.csv: the NASWOT search curve, accuracy against N with a ±std band, the optimal
  *   baseline, and random (N = 1) as a horizontal line with its band;
  * - bn-nas/conv-share.csv: the share of convolutions among the top-k cells by each indicator
@@ -89,7 +89,7 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(3) : 'n/a';
 }
 
-/** Proxy and truth columns of a scores-<dataset>.csv (written by the correlation runner). */
+/** Proxy and truth columns of a scores-<dataset>.csv (src/pipeline/experiment-output.ts). */
 function scoresColumns(rows: Row[], header: string[]): { proxies: string[]; truths: string[] } {
   const key = header[0]!;
   // Truth columns are the ground-truth labels: they name a split and epochs ('... 200ep (...)').
@@ -102,7 +102,7 @@ type Planned = Omit<Figure, 'svg'> & { spec: vl.TopLevelSpec };
 
 async function correlationFigures(dir: string, experiment: string): Promise<Planned[]> {
   const out: Planned[] = [];
-  // scores-<dataset>.csv (the correlation runner), scores.csv (the supernet experiments: CIFAR-10)
+  // scores-<dataset>.csv (both runners), scores.csv (the weight-sharing study: CIFAR-10)
   const files = readdirSync(dir).filter((f) => /^scores(-.+)?\.csv$/.test(f)).sort();
   for (const f of files) {
     const dataset = f === 'scores.csv' ? 'cifar10' : f.slice('scores-'.length, -'.csv'.length);

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBnNasExperiment, timeRatio } from '../../experiments/nb201-bn-nas.ts';
-import { runFairBnExperiment } from '../../experiments/nb201-fair-bn.ts';
+import { BN_NAS_DEFAULTS, BN_NAS_FULL, bnNasSpec, runBnNasExperiment, timeRatio } from '../../experiments/nb201-bn-nas.ts';
+import { FAIR_BN_EXPERIMENT_DEFAULTS, FAIR_BN_FULL, fairBnSpec, runFairBnExperiment } from '../../experiments/nb201-fair-bn.ts';
+import { ISOMETRY_DEFAULTS, ISOMETRY_FULL, isometrySpec } from '../../experiments/nb201-isometry.ts';
 import { isConvOp } from '../../src/models/nb201-cell.ts';
 import { type ExperimentContext } from '../../src/pipeline/context.ts';
 import { parseNB201 } from '../../src/spaces/nb201.ts';
@@ -34,7 +35,7 @@ describe('BN-NAS and fair-BN experiments (toy scale)', () => {
     }
     expect(corr.find((x) => x.method === 'bn-nas (bn-only supernet)')!.notes).toMatch(/C=2, N=1/);
     // the baseline column is 3N x the number of conv edges
-    const scores = rows('bn-nas/scores.csv');
+    const scores = rows('bn-nas/scores-cifar10.csv');
     for (const s of scores) expect(Number(s.conv_count)).toBe(3 * parseNB201(s.arch!).ops.filter(isConvOp).length);
     const timing = rows('bn-nas/timing.csv');
     expect(timing.map((t) => t.mode)).toEqual(['bn-only', 'standard']);
@@ -64,9 +65,22 @@ describe('BN-NAS and fair-BN experiments (toy scale)', () => {
       expect(Number(r.n) + Number(r.dropped)).toBe(8);
       if (method.includes('reconstruction')) expect(r.notes).toMatch(/reconstruction/);
     }
-    const scores = rows('fair-bn/scores.csv');
+    const scores = rows('fair-bn/scores-cifar10.csv');
     for (const s of scores) expect(Number(s.composite)).toBeGreaterThanOrEqual(1);
     expect(existsSync(path.join(tmp, 'results', 'fair-bn', 'conv-share.csv'))).toBe(true);
+  });
+
+  it('declares one original-space BN-only training in both specs (so they share its checkpoint), and isometry both supernets as they do, under the default and the full scale', () => {
+    for (const full of [false, true]) {
+      const bn = bnNasSpec(ctx, full ? BN_NAS_FULL : BN_NAS_DEFAULTS).trainings.find((t) => t.label === 'bn-only');
+      const fair = fairBnSpec(ctx, full ? FAIR_BN_FULL : FAIR_BN_EXPERIMENT_DEFAULTS).trainings.find((t) => t.label === 'bn-only');
+      expect(bn).toBeDefined();
+      expect(fair).toEqual(bn);
+      // the isometry reconstruction reads both experiments' supernets
+      const iso = isometrySpec(ctx, full ? ISOMETRY_FULL : ISOMETRY_DEFAULTS).trainings;
+      expect(iso.find((t) => t.label === 'bn-only')).toEqual(bn);
+      expect(iso.find((t) => t.label === 'fair-bn-only')).toEqual(fairBnSpec(ctx, full ? FAIR_BN_FULL : FAIR_BN_EXPERIMENT_DEFAULTS).trainings.find((t) => t.label === 'fair-bn-only'));
+    }
   });
 
   it('brackets the time ratio on the ladder', () => {

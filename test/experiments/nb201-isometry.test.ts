@@ -22,7 +22,7 @@ describe('dynamical-isometry reconstruction (toy scale)', () => {
       expect(Math.abs(Number(r.ours))).toBeLessThanOrEqual(1);
       if (method.startsWith('isometry') || method.startsWith('jacobian')) expect(r.notes).toMatch(/reconstruction of Luo et al/);
     }
-    const scores = rows('isometry/scores.csv');
+    const scores = rows('isometry/scores-cifar10.csv');
     // the isometric and the torch-default supernets differ, so their indicators do too
     expect(scores.some((s) => s.isometry_bn_gamma !== s.bn_nas)).toBe(true);
     for (const s of scores) expect(Number(s.jacobian_isometry)).toBeLessThanOrEqual(0);

@@ -64,7 +64,7 @@ describe('reproduce-nb101 (quick)', () => {
       expect(r.benchmark).toBe('nb101');
       expect(r.notes).toMatch(/channel-sliced weight sharing/);
     }
-    const scores = parse(readFileSync(path.join(tmp, 'results', 'bn-nas', 'scores.csv')), { columns: true }) as Record<string, string>[];
+    const scores = parse(readFileSync(path.join(tmp, 'results', 'bn-nas', 'scores-cifar10.csv')), { columns: true }) as Record<string, string>[];
     for (const s of scores) expect(Number.isInteger(Number(s.conv_count) / 3)).toBe(true); // 3 modules x conv vertices
     expect(page).toContain('Training-time ratio for equal indicator quality');
     const fair = parse(readFileSync(path.join(tmp, 'results', 'fair-bn', 'correlation.csv')), { columns: true }) as Record<string, string>[];
