@@ -72,6 +72,10 @@
  *   full space   3 x (80 x 1.05 + 32 + 80 x 0.68 + 32)          = 3 x 202 ≈ 610 s
  *   total ≈ 2,220 s ≈ 37 min; run (b) estimated the default at its own measured costs as 16 min
  *   (subspace 9, partial sharing 2, full space 5).
+ * Timed end to end (2026-12-03, `reproduce-nb201 --only weight-sharing,isometry --init-seeds 0`,
+ * 2 cores under a load of 3-5 from two other scoring runs): this experiment 1,480 s (24.7 min);
+ * its own estimate at that run's medians (1.02 s/step standard, 0.64 bn-only, 0.28 s per child
+ * evaluation) was 22 min. The isometry experiment after it took 920 s more.
  * To make room for the full space the default dropped partial sharing's m = 16 (2 x 144 s more);
  * --partial-m 1,4,16 puts it back. Every run prints the same estimate at its own measured costs.
  * That is far below the paper's training, so the supernet accuracies are close to chance and every

@@ -16,8 +16,8 @@
  * FreeDARTS over 10 seeds (~1.5 min), BN-NAS and fair-BN on a scaled-down supernet (~6 min);
  * FULL=1 scores all 15,625 with every proxy (the supernets keep their defaults; see
  * experiments/nb201-bn-nas.ts for its --full).
- * Also the weight-sharing study (experiments/nb201-weight-sharing.ts: the 64-child subspace and the full space, ~37 min by its
- * header's cost model; --ws-full-space-seeds / --ws-full-space-cells size its full-space part, 0 turns it off; FULL=1
+ * Also the weight-sharing study (experiments/nb201-weight-sharing.ts: the 64-child subspace and the full space: 24.7 min
+ * measured at the defaults under load, 37 min by its header's cost model; --ws-full-space-seeds / --ws-full-space-cells size its full-space part, 0 turns it off; FULL=1
  * paper-sized) and the dynamical-isometry reconstruction (experiments/nb201-isometry.ts).
  */
 import path from 'node:path';
