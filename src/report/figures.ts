@@ -353,7 +353,8 @@ function gtTauVsMFigure(file: string, experiment: string): Planned | undefined {
       width: 320,
       height: 200,
       encoding: {
-        x: { field: 'm', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'groups m' },
+        // ticks at the m values that were run (a log axis over 1..4 otherwise labels 1.2, 1.6, ...)
+        x: { field: 'm', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'groups m', axis: { values: [...new Set(data.map((d) => d.m))].sort((a, b) => a - b), format: 'd' } },
         color: { field: 'grouping', type: 'nominal', title: null },
       },
       layer: [

@@ -131,7 +131,12 @@ export function htmlReport(input: HtmlReportInput): string {
     // Figures before the section's first table: the scatter plots are what a reader looks at first.
     const body = markdownToHtml(s.markdown);
     const figs = figureHtml(byExperiment.get(s.experiment) ?? []);
-    const at = body.indexOf('<div class="table">');
+    // ... and before the caption paragraph and sub-heading (h4/h5: the section's own title, `##`,
+    // is h3) right above that table, so they stay beside the table they introduce.
+    let at = body.indexOf('<div class="table">');
+    if (at >= 0 && body.slice(0, at).trimEnd().endsWith('</p>')) at = body.lastIndexOf('<p>', at);
+    const sub = at >= 0 ? /<\/h([45])>$/.exec(body.slice(0, at).trimEnd()) : null;
+    if (sub) at = body.lastIndexOf(`<h${sub[1]}>`, at);
     return `<section class="experiment" id="${escapeHtml(s.experiment)}">${at < 0 ? body + figs : body.slice(0, at) + figs + body.slice(at)}</section>`;
   });
   // Figures of folders no section claims (a results folder from an earlier run) still show.
