@@ -39,7 +39,7 @@ import {
   nb101SupernetOptions,
   type NB101ExperimentContext,
 } from '../src/pipeline/nb101-context.ts';
-import { definedOnly } from '../src/pipeline/supernet-inputs.ts';
+import { definedOnly, supernetCheckpointDir } from '../src/pipeline/supernet-inputs.ts';
 import { runSupernetSpec, type SupernetSpec, type TrainingPlan } from '../src/pipeline/supernet-runner.ts';
 import type { ModelSpec } from '../src/spaces/nb101.ts';
 import { NB101_SUPERNET, type NB101Supernet, type NB101SupernetOptions } from '../src/supernet/nb101-supernet.ts';
@@ -98,7 +98,7 @@ export function bnNasNB101Spec(ctx: NB101ExperimentContext, opts: NB101BnOptions
     ],
     convShare: [0.05, 0.01],
     timeRatio: { claim: 'paper: >10x', reference: 'bn-only', ladder: o.ladder.map((m) => `standard-x${m}`) },
-    checkpointDir: o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets-nb101'),
+    checkpointDir: o.checkpointDir ?? supernetCheckpointDir(ctx.cacheDir, 'nb101'),
   };
 }
 

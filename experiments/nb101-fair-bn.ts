@@ -33,7 +33,7 @@ import {
   nb101SupernetOptions,
   type NB101ExperimentContext,
 } from '../src/pipeline/nb101-context.ts';
-import { definedOnly } from '../src/pipeline/supernet-inputs.ts';
+import { definedOnly, supernetCheckpointDir } from '../src/pipeline/supernet-inputs.ts';
 import { runSupernetSpec, type SupernetSpec, type TrainingPlan } from '../src/pipeline/supernet-runner.ts';
 import { nb101BnNasScoreOf, nb101CellOps, nb101GammaTable } from '../src/proxies/bn-nas-nb101.ts';
 import { FAIR_BN_DEFAULTS, FAIR_BN_DEFINITIONS, FAIR_BN_PARTS, FAIR_BN_ROWS, fairBnScores } from '../src/proxies/fair-bn.ts';
@@ -112,7 +112,7 @@ export function fairBnNB101Spec(ctx: NB101ExperimentContext, opts: NB101FairBnOp
       'ground truth: the 108-epoch validation accuracy of one training run (the shared data has no test accuracy)',
     ],
     convShare: [0.1, 0.05],
-    checkpointDir: o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets-nb101'),
+    checkpointDir: o.checkpointDir ?? supernetCheckpointDir(ctx.cacheDir, 'nb101'),
   };
 }
 

@@ -45,18 +45,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NB201Op } from '../src/models/nb201-cell.ts';
-import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
+import { positive, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import {
   CIFAR10_CLASSES,
   NB201_SUPERNET_FULL_SCALE,
   NB201_SUPERNET_SCALE,
   nb201SupernetCells,
-  positiveInt,
   positiveList,
   selectionPrefix,
   standaloneContext,
   type StandaloneOptions,
+  supernetCheckpointDir,
 } from '../src/pipeline/supernet-inputs.ts';
 import { runSupernetSpec, type SnapshotIndicator, type SupernetSpec, type TrainingPlan } from '../src/pipeline/supernet-runner.ts';
 import { bnNasScoresAt } from '../src/proxies/bn-nas.ts';
@@ -139,7 +139,7 @@ export function bnNasSpec(ctx: ExperimentContext, opts: BnNasOptions = {}): Supe
     ],
     convShare: [0.05, 0.01],
     timeRatio: { claim: 'paper: >10x', reference: 'bn-only', ladder: o.ladder.map((m) => `standard-x${m}`) },
-    checkpointDir: o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets'),
+    checkpointDir: o.checkpointDir ?? supernetCheckpointDir(ctx.cacheDir, 'nb201'),
   };
 }
 
@@ -159,7 +159,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     const { ctx, cells } = await standaloneContext(o, 1000);
     try {
       const base = o.full ? BN_NAS_FULL : BN_NAS_DEFAULTS;
-      const out = await runBnNasExperiment(ctx, { ...base, cells, steps: positiveInt(o.steps, '--steps') ?? base.steps, ladder: positiveList(o.ladder, '--ladder') ?? [...base.ladder] });
+      const out = await runBnNasExperiment(ctx, { ...base, cells, steps: positive(o.steps, '--steps') ?? base.steps, ladder: positiveList(o.ladder, '--ladder') ?? [...base.ladder] });
       return out.markdown;
     } finally {
       ctx.store.close();

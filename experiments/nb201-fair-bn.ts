@@ -32,17 +32,17 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NB201Op } from '../src/models/nb201-cell.ts';
-import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
+import { positive, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import {
   CIFAR10_CLASSES,
   NB201_SUPERNET_FULL_SCALE,
   NB201_SUPERNET_SCALE,
   nb201SupernetCells,
-  positiveInt,
   sampledCells,
   standaloneContext,
   type StandaloneOptions,
+  supernetCheckpointDir,
 } from '../src/pipeline/supernet-inputs.ts';
 import { runSupernetSpec, type SupernetSpec, type TrainingPlan } from '../src/pipeline/supernet-runner.ts';
 import { bnNasScore, bnNasScoresAt, liveGammas, opGammaScores } from '../src/proxies/bn-nas.ts';
@@ -129,7 +129,7 @@ export function fairBnSpec(ctx: ExperimentContext, opts: FairBnOptions = {}): Su
       `scale (our choice): ${scale}`,
     ],
     convShare: [0.1, 0.05],
-    checkpointDir: o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets'),
+    checkpointDir: o.checkpointDir ?? supernetCheckpointDir(ctx.cacheDir, 'nb201'),
   };
 }
 
@@ -145,11 +145,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--full', 'NB201 macro-structure C=16 N=5, 625 steps, 1,000 cells (hours on a CPU)');
   await runReproduction<StandaloneOptions>(program, async (o) => {
     const base = o.full ? FAIR_BN_FULL : FAIR_BN_EXPERIMENT_DEFAULTS;
-    const cells = positiveInt(o.cells, '--cells') ?? base.cells;
+    const cells = positive(o.cells, '--cells') ?? base.cells;
     // --full here keeps a sample (the parts cost seconds per cell): the selection is a sample of `cells`.
     const { ctx } = await standaloneContext({ ...o, full: false }, cells);
     try {
-      const out = await runFairBnExperiment(ctx, { ...base, cells, steps: positiveInt(o.steps, '--steps') ?? base.steps });
+      const out = await runFairBnExperiment(ctx, { ...base, cells, steps: positive(o.steps, '--steps') ?? base.steps });
       return out.markdown;
     } finally {
       ctx.store.close();

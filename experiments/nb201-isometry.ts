@@ -35,17 +35,17 @@ import * as tf from '@tensorflow/tfjs';
 import { selectIndices } from '../src/datasets/batch.ts';
 import { normalizeBatch } from '../src/datasets/normalize.ts';
 import type { NB201Op } from '../src/models/nb201-cell.ts';
-import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
+import { positive, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import {
   CIFAR10_CLASSES,
   NB201_SUPERNET_FULL_SCALE,
   NB201_SUPERNET_SCALE,
   nb201SupernetCells,
-  positiveInt,
   sampledCells,
   standaloneContext,
   type StandaloneOptions,
+  supernetCheckpointDir,
 } from '../src/pipeline/supernet-inputs.ts';
 import { runSupernetSpec, type SnapshotIndicator, type SupernetSpec, type TrainingPlan } from '../src/pipeline/supernet-runner.ts';
 import { bnNasScore, bnNasScoresAt, liveGammas, opGammaScores } from '../src/proxies/bn-nas.ts';
@@ -162,7 +162,7 @@ export function isometrySpec(ctx: ExperimentContext, opts: Partial<IsometryOptio
       `scale (our choice): ${scale}`,
     ],
     convShare: [0.1, 0.05],
-    checkpointDir: o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets'),
+    checkpointDir: o.checkpointDir ?? supernetCheckpointDir(ctx.cacheDir, 'nb201'),
   };
 }
 
@@ -179,10 +179,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     .option('--full', 'C=16 N=5, 625 steps, 1,000 cells (hours on a CPU)');
   await runReproduction<StandaloneOptions & { probes?: string }>(program, async (opt) => {
     const base = opt.full ? ISOMETRY_FULL : ISOMETRY_DEFAULTS;
-    const cells = positiveInt(opt.cells, '--cells') ?? base.cells;
+    const cells = positive(opt.cells, '--cells') ?? base.cells;
     const { ctx } = await standaloneContext({ ...opt, full: false }, cells);
     try {
-      const out = await runIsometryExperiment(ctx, { ...base, cells, steps: positiveInt(opt.steps, '--steps') ?? base.steps, probes: positiveInt(opt.probes, '--probes') ?? base.probes });
+      const out = await runIsometryExperiment(ctx, { ...base, cells, steps: positive(opt.steps, '--steps') ?? base.steps, probes: positive(opt.probes, '--probes') ?? base.probes });
       return out.markdown;
     } finally {
       ctx.store.close();

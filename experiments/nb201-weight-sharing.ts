@@ -95,7 +95,7 @@ import { loadImageSet } from '../src/datasets/load.ts';
 import { normalizeBatch } from '../src/datasets/normalize.ts';
 import type { ImageSet } from '../src/datasets/types.ts';
 import { initBackend } from '../src/engine/backend.ts';
-import type { ExperimentContext, ExperimentOutput } from '../src/pipeline/context.ts';
+import { positive, type ExperimentContext, type ExperimentOutput } from '../src/pipeline/context.ts';
 import { groundTruth, valuesAt } from '../src/pipeline/ground-truth.ts';
 import { reproduceCommand, runReproduction } from '../src/pipeline/reproduce-cli.ts';
 import { bnNasScore, liveGammas, opGammaScores } from '../src/proxies/bn-nas.ts';
@@ -114,7 +114,7 @@ import { median } from '../src/supernet/train-run.ts';
 import { trainIdentity, trainSupernet } from '../src/supernet/train.ts';
 import { writeFileAtomic } from '../src/util/atomic-file.ts';
 import { DataError } from '../src/util/errors.ts';
-import { BN_NAS_TRUTH, positiveInt, standaloneContext, unavailable, type StandaloneOptions } from '../src/pipeline/supernet-inputs.ts';
+import { BN_NAS_TRUTH, standaloneContext, supernetCheckpointDir, unavailable, type StandaloneOptions } from '../src/pipeline/supernet-inputs.ts';
 
 const PAPER = 'deeper-insights-2020';
 export const SPACE_NOTE = 'space differs: NB201 64-child subspace (edges 0->3, 1->3, 2->3 free over conv3x3/conv1x1/avgpool/skip, others conv3x3), not the paper\'s DARTS-like 64-child space';
@@ -331,7 +331,7 @@ export async function runWeightSharingExperiment(ctx: ExperimentContext, opts: P
   const truth = valuesAt(truthCol.values, subspace.indices);
   const images = loadImageSet(ctx.dataDir, 'cifar10', 'train');
   const evalSet = loadImageSet(ctx.dataDir, 'cifar10', 'test');
-  const checkpointDir = o.checkpointDir ?? path.join(ctx.cacheDir, 'supernets');
+  const checkpointDir = o.checkpointDir ?? supernetCheckpointDir(ctx.cacheDir, 'nb201');
   const points = evalSteps(o.steps, o.curvePoints, o.lastPoints, o.lastStride);
   const supernetOf = (seed: number): SupernetOptions => ({ C: o.C, N: o.N, numClasses: images.numClasses, bn: 'standard', fair: false, seed });
   const scale = `reduced run: C=${o.C}, N=${o.N} (NB201: C=16, N=5); ${o.steps} steps at batch ${o.batchSize} on ${images.size} CIFAR-10 training images; lr ${PAPER_OPTIMISER.lr} linear decay; accuracy on ${Math.min(o.evalImages, evalSet.size)} CIFAR-10 test images, train-mode BN`;
@@ -592,12 +592,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
       const partialM = opt.partialM?.split(',').map(Number);
       const out = await runWeightSharingExperiment(ctx, {
         ...base,
-        seeds: positiveInt(opt.seeds, '--seeds') ?? base.seeds,
-        steps: positiveInt(opt.steps, '--steps') ?? base.steps,
-        evalImages: positiveInt(opt.evalImages, '--eval-images') ?? base.evalImages,
-        partialSeeds: positiveInt(opt.partialSeeds, '--partial-seeds') ?? base.partialSeeds,
-        lastPoints: positiveInt(opt.lastPoints, '--last-points') ?? base.lastPoints,
-        curvePoints: positiveInt(opt.curvePoints, '--curve-points') ?? base.curvePoints,
+        seeds: positive(opt.seeds, '--seeds') ?? base.seeds,
+        steps: positive(opt.steps, '--steps') ?? base.steps,
+        evalImages: positive(opt.evalImages, '--eval-images') ?? base.evalImages,
+        partialSeeds: positive(opt.partialSeeds, '--partial-seeds') ?? base.partialSeeds,
+        lastPoints: positive(opt.lastPoints, '--last-points') ?? base.lastPoints,
+        curvePoints: positive(opt.curvePoints, '--curve-points') ?? base.curvePoints,
         fullSpaceSeeds: countOption(opt.fullSpaceSeeds, '--full-space-seeds') ?? base.fullSpaceSeeds,
         fullSpaceCells: countOption(opt.fullSpaceCells, '--full-space-cells') ?? base.fullSpaceCells,
         ...(partialM ? { partialM } : {}),

@@ -30,7 +30,6 @@ import * as naswot from './nb101-naswot.ts';
 import * as zeroCost from './nb101-zero-cost.ts';
 import * as nbsz from './nbsz.ts';
 import * as newerProxies from './newer-proxies.ts';
-import { positiveInt } from '../src/pipeline/supernet-inputs.ts';
 import type { NB101ExperimentContext } from '../src/pipeline/nb101-context.ts';
 import { positive, seedList } from '../src/pipeline/context.ts';
 
@@ -110,12 +109,12 @@ export async function reproduceNB101(o: NB101Options): Promise<string> {
           graspCells: o.graspCells ? Number(o.graspCells) : undefined,
           batchSize: o.zeroCostBatch ? Number(o.zeroCostBatch) : o.batch ? Number(o.batch) : undefined,
         }),
-      'bn-nas': () => bnNas.run(ctx, { steps: positiveInt(o.bnSteps, '--bn-steps'), batchSize: ctx.batchSize }),
+      'bn-nas': () => bnNas.run(ctx, { steps: positive(o.bnSteps, '--bn-steps'), batchSize: ctx.batchSize }),
       'fair-bn': () =>
         fairBn.run(ctx, {
-          steps: positiveInt(o.bnSteps, '--bn-steps'),
+          steps: positive(o.bnSteps, '--bn-steps'),
           batchSize: ctx.batchSize,
-          cells: positiveInt(o.fairBnCells, '--fair-bn-cells'),
+          cells: positive(o.fairBnCells, '--fair-bn-cells'),
         }),
       nbsz: () => nbsz.runNB101(ctx, { cells: positive(o.nbszCells, '--nbsz-cells'), trials: positive(o.nbszTrials, '--nbsz-trials'), graspCells: positive(o.nbszGraspCells, '--nbsz-grasp-cells') }),
       'newer-proxies': () => newerProxies.runNB101(ctx, { cells: positive(o.newerCells, '--newer-cells'), heavyCells: positive(o.newerHeavyCells, '--newer-heavy-cells') }),

@@ -108,7 +108,7 @@ export interface StandaloneOptions {
 
 /** The context the reproduce runner would hand over, for a run of one experiment alone. */
 export async function standaloneContext(o: StandaloneOptions, defaultCells: number): Promise<{ ctx: ExperimentContext; cells: number | undefined }> {
-  const cells = positiveInt(o.cells, '--cells') ?? defaultCells;
+  const cells = positive(o.cells, '--cells') ?? defaultCells;
   const selection: CellSelection = o.full ? { kind: 'all' } : { kind: 'sample', size: cells, seed: Number(o.sampleSeed) };
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
   const ctx: ExperimentContext = nb201ExperimentContext({
@@ -123,9 +123,6 @@ export async function standaloneContext(o: StandaloneOptions, defaultCells: numb
   return { ctx, cells: o.full ? undefined : cells };
 }
 
-/** A positive integer option, or undefined when absent (context.ts's `positive`, under the name the entry points use). */
-export const positiveInt: (v: string | undefined, flag: string) => number | undefined = positive;
-
 /** Options left undefined keep their defaults (a spread would overwrite them with undefined). */
 export function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -137,4 +134,12 @@ export function positiveList(v: string | undefined, flag: string): number[] | un
   const list = v.split(',').map((x) => Number(x));
   if (list.some((m) => !(m > 0))) throw new DataError(`${flag} must be positive numbers, got ${v}`);
   return list;
+}
+
+/**
+ * Where a space's supernet checkpoints live under the cache. One definition: the experiments
+ * share the original-space BN-only checkpoint only because they all look in the same folder.
+ */
+export function supernetCheckpointDir(cacheDir: string, benchmark: 'nb201' | 'nb101'): string {
+  return path.join(cacheDir, benchmark === 'nb201' ? 'supernets' : 'supernets-nb101');
 }
